@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+// siptool: SIP/RTP diagnostics and test calls. See README.md and shared DESIGN notes in docs.
+import PackageDescription
+
+/// Settings every Swift target of ours shares: Swift 6 language mode (the tools-version
+/// default) plus imports that must be explicit per file.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "siptool",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "siptool", targets: ["siptool"]),
+        .executable(name: "siptool-bench", targets: ["SiptoolBench"]),
+        .library(name: "SIPMessages", targets: ["SIPMessages"]),
+        .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "SIPAuth", targets: ["SIPAuth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // MARK: - C system libraries (Debian: libpcap-dev, libsrtp2-dev)
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .systemLibrary(
+            name: "CSRTP",
+            pkgConfig: "libsrtp2",
+            providers: [.apt(["libsrtp2-dev"]), .brew(["srtp"])]
+        ),
+
+        // MARK: - Sans-IO core
+        .target(
+            name: "SIPMessages",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SDP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SIPAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Front end
+        .target(
+            name: "SiptoolCLI",
+            dependencies: ["SIPMessages", "SDP", "SIPAuth"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "siptool",
+            dependencies: ["SiptoolCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SiptoolBench",
+            dependencies: ["SIPMessages", "SDP", "SIPAuth"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "SIPMessagesTests",
+            dependencies: ["SIPMessages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SDPTests",
+            dependencies: ["SDP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SIPAuthTests",
+            dependencies: ["SIPAuth"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SiptoolCLITests",
+            dependencies: ["SiptoolCLI", "SIPMessages", "SDP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemLibraryTests",
+            dependencies: ["CPcap", "CSRTP"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
