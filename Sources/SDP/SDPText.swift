@@ -1,0 +1,53 @@
+/// Small text helpers shared by the parser and the typed attributes. Internal.
+enum SDPText {
+    /// Decimal digits that fit comfortably in an `Int`: at most 18 digits, so no overflow is possible.
+    static let maximumDecimalDigits = 18
+
+    /// Parses a non-negative decimal made only of ASCII digits, or returns `nil`.
+    static func boundedInt(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= self.maximumDecimalDigits,
+            text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
+        return Int(text)
+    }
+
+    /// Parses an RTP payload type (0...127, RFC 3550 §5.1: 7 bits).
+    static func payloadType(_ text: Substring) -> Int? {
+        guard let value = self.boundedInt(text), value <= 127 else { return nil }
+        return value
+    }
+
+    /// Parses a UDP/TCP port (0...65535).
+    static func port(_ text: Substring) -> Int? {
+        guard let value = self.boundedInt(text), value <= 65535 else { return nil }
+        return value
+    }
+
+    /// Splits on spaces (and tabs), dropping empty fields, so doubled or trailing spaces from sloppy
+    /// peers do not create empty tokens.
+    static func fields(_ text: Substring) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+    }
+
+    /// Removes leading and trailing spaces and tabs.
+    static func trimmed(_ text: Substring) -> Substring {
+        var result = text
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+
+    /// ASCII case-insensitive equality (SDP encoding names and tokens are ASCII).
+    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        a.lowercased() == b.lowercased()
+    }
+
+    /// At most `limit` characters of `text`, with "…" when cut, for error excerpts.
+    static func excerpt(_ text: Substring, limit: Int = 80) -> String {
+        // Replace control characters so an excerpt never carries NUL or escape sequences to a terminal.
+        let cleaned = text.prefix(limit).map { character -> Character in
+            character.isASCII && (character.asciiValue ?? 0) < 0x20 ? "?" : character
+        }
+        return String(cleaned) + (text.count > limit ? "…" : "")
+    }
+}
