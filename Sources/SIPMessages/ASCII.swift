@@ -1,0 +1,234 @@
+/// Byte-level helpers shared by the parsers. Everything works on UTF-8 bytes; no `Character` iteration.
+enum ASCII {
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let colon: UInt8 = UInt8(ascii: ":")
+    static let semicolon: UInt8 = UInt8(ascii: ";")
+    static let comma: UInt8 = UInt8(ascii: ",")
+    static let equals: UInt8 = UInt8(ascii: "=")
+    static let quote: UInt8 = UInt8(ascii: "\"")
+    static let backslash: UInt8 = UInt8(ascii: "\\")
+    static let lessThan: UInt8 = UInt8(ascii: "<")
+    static let greaterThan: UInt8 = UInt8(ascii: ">")
+    static let slash: UInt8 = UInt8(ascii: "/")
+    static let at: UInt8 = UInt8(ascii: "@")
+    static let question: UInt8 = UInt8(ascii: "?")
+    static let ampersand: UInt8 = UInt8(ascii: "&")
+    static let percent: UInt8 = UInt8(ascii: "%")
+    static let openBracket: UInt8 = UInt8(ascii: "[")
+    static let closeBracket: UInt8 = UInt8(ascii: "]")
+    static let dot: UInt8 = UInt8(ascii: ".")
+
+    /// SP or HTAB (RFC 3261 §25.1 `WSP`).
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == ASCII.space || byte == ASCII.tab
+    }
+
+    /// Whitespace including line breaks, as left in a folded value.
+    @inline(__always)
+    static func isLWS(_ byte: UInt8) -> Bool {
+        byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf
+    }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool {
+        byte &- 0x30 < 10
+    }
+
+    @inline(__always)
+    static func isAlpha(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- 0x61 < 26
+    }
+
+    @inline(__always)
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        ASCII.isDigit(byte) || (byte | 0x20) &- 0x61 < 6
+    }
+
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8 {
+        ASCII.isDigit(byte) ? byte &- 0x30 : (byte | 0x20) &- 0x61 &+ 10
+    }
+
+    @inline(__always)
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        (byte &- 0x41 < 26) ? byte | 0x20 : byte
+    }
+
+    /// RFC 3261 §25.1 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
+    @inline(__always)
+    static func isTokenChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
+            UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+
+    /// A control byte that never appears in a SIP start line (everything below SP except HTAB, and DEL).
+    @inline(__always)
+    static func isControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != ASCII.tab) || byte == 0x7F
+    }
+
+    /// True when every byte of `bytes[range]` is a token character and the range is not empty.
+    static func isToken(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        if range.isEmpty { return false }
+        for index in range where !ASCII.isTokenChar(bytes[index]) {
+            return false
+        }
+        return true
+    }
+
+    /// True when `string` is a non-empty RFC 3261 token.
+    static func isToken(_ string: String) -> Bool {
+        var any = false
+        for byte in string.utf8 {
+            if !ASCII.isTokenChar(byte) { return false }
+            any = true
+        }
+        return any
+    }
+
+    /// Shrinks `range` past leading and trailing whitespace (including CR/LF left by folding).
+    static func trim(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper && ASCII.isLWS(bytes[lower]) { lower += 1 }
+        while upper > lower && ASCII.isLWS(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// Case-insensitive comparison of `bytes[range]` with an ASCII string given as lower-case bytes.
+    static func equalsLowercased(_ bytes: [UInt8], _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
+        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        let pointer = lowercase.utf8Start
+        var offset = 0
+        for index in range {
+            if ASCII.lowercased(bytes[index]) != pointer[offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    /// Case-insensitive ASCII comparison of two strings.
+    static func caseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let left = lhs.utf8
+        let right = rhs.utf8
+        guard left.count == right.count else { return false }
+        for (a, b) in zip(left, right) where ASCII.lowercased(a) != ASCII.lowercased(b) {
+            return false
+        }
+        return true
+    }
+
+    /// ASCII-lowercases a string (non-ASCII bytes unchanged).
+    static func lowercased(_ string: String) -> String {
+        var needs = false
+        for byte in string.utf8 where byte &- 0x41 < 26 {
+            needs = true
+            break
+        }
+        if !needs { return string }
+        return String(decoding: string.utf8.map { ASCII.lowercased($0) }, as: UTF8.self)
+    }
+
+    /// Makes a String from bytes (invalid UTF-8 is repaired with U+FFFD; NUL bytes are kept).
+    @inline(__always)
+    static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// Outcome of reading a decimal number.
+    enum Decimal: Equatable {
+        case value(UInt64)
+        case empty
+        case notANumber
+        case overflow
+    }
+
+    /// Reads `1*DIGIT` from `bytes[range]`, refusing values above `maximum` without ever overflowing.
+    /// A leading "-" is reported as `.notANumber` (SIP numbers are never signed).
+    static func parseDecimal(_ bytes: [UInt8], _ range: Range<Int>, maximum: UInt64) -> Decimal {
+        if range.isEmpty { return .empty }
+        var value: UInt64 = 0
+        for index in range {
+            let byte = bytes[index]
+            guard ASCII.isDigit(byte) else { return .notANumber }
+            let digit = UInt64(byte &- 0x30)
+            if value > (maximum - digit) / 10 { return .overflow }
+            value = value * 10 + digit
+        }
+        return .value(value)
+    }
+
+    /// ``parseDecimal(_:_:maximum:)`` for a String.
+    static func parseDecimal(_ string: Substring, maximum: UInt64) -> Decimal {
+        let bytes = Array(string.utf8)
+        return ASCII.parseDecimal(bytes, 0..<bytes.count, maximum: maximum)
+    }
+
+    /// Decodes `%HH` escapes (RFC 3261 §25.1 `escaped`). A "%" not followed by two hex digits is kept
+    /// literally (RFC 4475 esc02.dat). `%00` becomes a NUL scalar; nothing is truncated.
+    static func percentDecoded(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        var hasPercent = false
+        for index in range where bytes[index] == ASCII.percent {
+            hasPercent = true
+            break
+        }
+        if !hasPercent { return ASCII.string(bytes, range) }
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == ASCII.percent, index + 2 < range.upperBound,
+                ASCII.isHexDigit(bytes[index + 1]), ASCII.isHexDigit(bytes[index + 2])
+            {
+                out.append(ASCII.hexValue(bytes[index + 1]) << 4 | ASCII.hexValue(bytes[index + 2]))
+                index += 3
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Splits `bytes[range]` at top-level occurrences of `separator`: not inside a quoted string (with
+    /// backslash escapes) and not inside `<...>`. Returns trimmed, possibly empty, pieces.
+    static func splitTopLevel(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> [Range<Int>] {
+        var pieces: [Range<Int>] = []
+        var start = range.lowerBound
+        var index = range.lowerBound
+        var inQuotes = false
+        var inAngle = false
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == ASCII.backslash {
+                    index += 1
+                } else if byte == ASCII.quote {
+                    inQuotes = false
+                }
+            } else if inAngle {
+                if byte == ASCII.greaterThan { inAngle = false }
+            } else if byte == ASCII.quote {
+                inQuotes = true
+            } else if byte == ASCII.lessThan {
+                inAngle = true
+            } else if byte == separator {
+                pieces.append(ASCII.trim(bytes, start..<index))
+                start = index + 1
+            }
+            index += 1
+        }
+        pieces.append(ASCII.trim(bytes, start..<range.upperBound))
+        return pieces
+    }
+}

@@ -1,0 +1,370 @@
+/// The parsed start line and header index of one message, before its body is attached.
+struct SIPParsedHead: Sendable {
+    enum StartLine: Sendable {
+        case request(method: SIPMethod, uri: SIPURI, version: String)
+        case response(version: String, statusCode: Int, reason: String)
+    }
+
+    var startLine: StartLine
+    /// Header entries; offsets are absolute in the buffer the head was parsed from.
+    var entries: [SIPHeaderEntry]
+    /// Index just after the blank line that ends the head.
+    var headEnd: Int
+    /// The Content-Length value, if present (all occurrences agree).
+    var contentLength: Int?
+
+    /// Makes the message; `storage` must hold the head at the offsets of ``entries`` shifted by `-shift`.
+    func message(storage: [UInt8], shift: Int, body: [UInt8]) -> SIPMessage {
+        var entries = self.entries
+        if shift != 0 {
+            for index in entries.indices {
+                entries[index].nameStart -= shift
+                entries[index].nameEnd -= shift
+                entries[index].valueStart -= shift
+                entries[index].valueEnd -= shift
+            }
+        }
+        let headers = SIPHeaders(storage: storage, entries: entries)
+        switch self.startLine {
+        case .request(let method, let uri, let version):
+            return .request(SIPRequest(method: method, requestURI: uri, version: version, headers: headers, body: body))
+        case .response(let version, let statusCode, let reason):
+            return .response(
+                SIPResponse(statusCode: statusCode, reasonPhrase: reason, version: version, headers: headers, body: body)
+            )
+        }
+    }
+}
+
+/// Parses the head (start line and header fields) of one message. Shared by the datagram and stream
+/// parsers. Works on bytes only; no String is made except for the start line's parts.
+enum SIPHeadParser {
+    /// Parses the head starting at `start`; `end` is the end of the available bytes. Throws
+    /// `.truncatedMessage` when the blank line is not within `start..<end`.
+    static func parse(
+        _ bytes: [UInt8],
+        start: Int,
+        end: Int,
+        limits: SIPParserLimits
+    ) throws(SIPParseError) -> SIPParsedHead {
+        let scanned: (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) = try bytes.withUnsafeBufferPointer {
+            (buffer) throws(SIPParseError) -> (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) in
+            try SIPHeadParser.scan(buffer, bytes: bytes, start: start, end: end, limits: limits)
+        }
+        var head = SIPParsedHead(startLine: scanned.0, entries: scanned.1, headEnd: scanned.2, contentLength: nil)
+        try SIPHeadParser.checkEssentials(&head, bytes: bytes, start: start, limits: limits)
+        return head
+    }
+
+    @inline(__always)
+    static func findLF(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int? {
+        var index = from
+        while index < end {
+            if buffer[index] == ASCII.lf { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        bytes: [UInt8],
+        start: Int,
+        end: Int,
+        limits: SIPParserLimits
+    ) throws(SIPParseError) -> (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) {
+        func error(_ code: SIPParseError.Code, line: Int, at offset: Int, lineRange: Range<Int>, _ reason: String)
+            -> SIPParseError
+        {
+            SIPParseError(
+                code,
+                line: line,
+                offset: offset - start,
+                bytes: buffer,
+                excerptRange: lineRange,
+                reason: reason
+            )
+        }
+        guard start < end else {
+            throw SIPParseError(.emptyMessage, line: 0, offset: 0, reason: "no bytes to parse")
+        }
+        // Start line.
+        let headLimit = start + limits.maximumHeadLength
+        guard let firstLF = SIPHeadParser.findLF(buffer, from: start, end: min(end, headLimit)) else {
+            let lineEnd = min(end, start + 200)
+            if end - start > limits.maximumLineLength || end > headLimit {
+                throw error(.headerTooLong, line: 1, at: start, lineRange: start..<lineEnd, "the start line is longer than \(min(limits.maximumLineLength, limits.maximumHeadLength)) bytes")
+            }
+            for index in start..<end where ASCII.isControl(buffer[index]) && buffer[index] != ASCII.cr {
+                throw error(.binaryJunk, line: 1, at: index, lineRange: start..<lineEnd, "control byte in the start line: this is not a SIP message")
+            }
+            throw error(.truncatedMessage, line: 1, at: end, lineRange: start..<lineEnd, "the message ends inside the start line (no line break)")
+        }
+        var contentEnd = firstLF
+        if contentEnd > start && buffer[contentEnd - 1] == ASCII.cr { contentEnd -= 1 }
+        if contentEnd - start > limits.maximumLineLength {
+            throw error(.headerTooLong, line: 1, at: start, lineRange: start..<contentEnd, "the start line is longer than \(limits.maximumLineLength) bytes")
+        }
+        let startLine = try SIPHeadParser.parseStartLine(buffer, bytes: bytes, start..<contentEnd, messageStart: start)
+
+        // Header lines.
+        var entries: [SIPHeaderEntry] = []
+        entries.reserveCapacity(16)
+        var position = firstLF + 1
+        var line = 1
+        var lineCount = 0
+        while true {
+            line += 1
+            let searchEnd = min(end, headLimit)
+            guard let lf = SIPHeadParser.findLF(buffer, from: position, end: searchEnd) else {
+                if end > headLimit {
+                    throw error(.headerTooLong, line: line, at: position, lineRange: position..<min(end, position + 200), "the head is longer than \(limits.maximumHeadLength) bytes")
+                }
+                if end - position > limits.maximumLineLength {
+                    throw error(.headerTooLong, line: line, at: position, lineRange: position..<min(end, position + 200), "header line longer than \(limits.maximumLineLength) bytes")
+                }
+                throw error(.truncatedMessage, line: line, at: end, lineRange: position..<end, "the message ends before the blank line that closes the header section (RFC 3261 §7)")
+            }
+            var lineEnd = lf
+            if lineEnd > position && buffer[lineEnd - 1] == ASCII.cr { lineEnd -= 1 }
+            if lineEnd == position {
+                return (startLine, entries, lf + 1)
+            }
+            if lineEnd - position > limits.maximumLineLength {
+                throw error(.headerTooLong, line: line, at: position, lineRange: position..<lineEnd, "header line longer than \(limits.maximumLineLength) bytes")
+            }
+            lineCount += 1
+            if lineCount > limits.maximumHeaderCount {
+                throw error(.tooManyHeaders, line: line, at: position, lineRange: position..<lineEnd, "more than \(limits.maximumHeaderCount) header lines")
+            }
+            let first = buffer[position]
+            if first == ASCII.space || first == ASCII.tab {
+                // A continuation line (RFC 3261 §7.3.1 line folding).
+                guard !entries.isEmpty else {
+                    throw error(.malformedHeader, line: line, at: position, lineRange: position..<lineEnd, "continuation line with no header field before it")
+                }
+                entries[entries.count - 1].valueEnd = lineEnd
+                entries[entries.count - 1].folded = true
+            } else {
+                var colon = position
+                while colon < lineEnd && buffer[colon] != ASCII.colon { colon += 1 }
+                guard colon < lineEnd else {
+                    throw error(.malformedHeader, line: line, at: position, lineRange: position..<lineEnd, "header line has no ':'")
+                }
+                var nameEnd = colon
+                while nameEnd > position && ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+                var validName = nameEnd > position
+                var index = position
+                while index < nameEnd {
+                    if !ASCII.isTokenChar(buffer[index]) {
+                        validName = false
+                        break
+                    }
+                    index += 1
+                }
+                guard validName else {
+                    let code: SIPParseError.Code = buffer[position..<nameEnd].contains { ASCII.isControl($0) } ? .binaryJunk : .malformedHeader
+                    throw error(code, line: line, at: position, lineRange: position..<lineEnd, "header name is empty or not a token (RFC 3261 §7.3.1)")
+                }
+                var valueStart = colon + 1
+                while valueStart < lineEnd && ASCII.isWhitespace(buffer[valueStart]) { valueStart += 1 }
+                entries.append(
+                    SIPHeaderEntry(
+                        nameStart: position,
+                        nameEnd: nameEnd,
+                        valueStart: valueStart,
+                        valueEnd: lineEnd,
+                        line: line,
+                        id: SIPHeaderName.lookup(buffer, position..<nameEnd),
+                        folded: false
+                    )
+                )
+            }
+            position = lf + 1
+        }
+    }
+
+    /// `Method SP Request-URI SP SIP-Version` or `SIP-Version SP Status-Code SP Reason-Phrase`, with exactly
+    /// one SP between the parts (RFC 3261 §7.1, §7.2; RFC 4475 §3.1.2.8-3.1.2.10).
+    private static func parseStartLine(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        bytes: [UInt8],
+        _ range: Range<Int>,
+        messageStart: Int
+    ) throws(SIPParseError) -> SIPParsedHead.StartLine {
+        func error(_ code: SIPParseError.Code, at offset: Int, _ reason: String) -> SIPParseError {
+            SIPParseError(code, line: 1, offset: offset - messageStart, bytes: buffer, excerptRange: range, reason: reason)
+        }
+        guard !range.isEmpty else {
+            throw error(.malformedStartLine, at: range.lowerBound, "the first line is empty")
+        }
+        for index in range where ASCII.isControl(buffer[index]) {
+            throw error(.binaryJunk, at: index, "control byte in the start line: this is not a SIP message")
+        }
+        var firstSpace = range.lowerBound
+        while firstSpace < range.upperBound && buffer[firstSpace] != ASCII.space { firstSpace += 1 }
+        let firstRange = range.lowerBound..<firstSpace
+        if SIPHeadParser.isSIPVersion(buffer, firstRange) {
+            // Status-Line.
+            let codeStart = firstSpace + 1
+            var codeEnd = codeStart
+            while codeEnd < range.upperBound && buffer[codeEnd] != ASCII.space { codeEnd += 1 }
+            guard codeStart < range.upperBound else {
+                throw error(.invalidStatusCode, at: firstSpace, "the Status-Line has no status code")
+            }
+            guard codeEnd - codeStart == 3, case .value(let code) = ASCII.parseDecimal(bytes, codeStart..<codeEnd, maximum: 999)
+            else {
+                throw error(.invalidStatusCode, at: codeStart, "status code '\(ASCII.string(bytes, codeStart..<codeEnd))' is not three digits (RFC 3261 §7.2)")
+            }
+            let reasonStart = min(codeEnd + 1, range.upperBound)
+            return .response(
+                version: ASCII.string(bytes, firstRange),
+                statusCode: Int(code),
+                reason: ASCII.string(bytes, reasonStart..<range.upperBound)
+            )
+        }
+        // Request-Line.
+        let shape = "a Request-Line is Method SP Request-URI SP SIP-Version, single spaces, nothing after (RFC 3261 §7.1)"
+        if SIPHeadParser.looksLikeOtherProtocolVersion(buffer, firstRange) {
+            throw error(.unsupportedVersion, at: range.lowerBound, "this is not SIP: '\(ASCII.string(bytes, firstRange))'")
+        }
+        guard firstSpace < range.upperBound, ASCII.isToken(bytes, firstRange) else {
+            throw error(.malformedStartLine, at: range.lowerBound, "the method is missing or not a token; " + shape)
+        }
+        let uriStart = firstSpace + 1
+        var uriEnd = uriStart
+        while uriEnd < range.upperBound && buffer[uriEnd] != ASCII.space { uriEnd += 1 }
+        guard uriEnd > uriStart else {
+            throw error(.malformedStartLine, at: uriStart, "extra space before the Request-URI; " + shape)
+        }
+        guard uriEnd < range.upperBound else {
+            throw error(.malformedStartLine, at: uriEnd, "the SIP-Version is missing; " + shape)
+        }
+        let versionRange = (uriEnd + 1)..<range.upperBound
+        if versionRange.isEmpty || buffer[versionRange].contains(ASCII.space) || buffer[versionRange].contains(ASCII.tab) {
+            throw error(.malformedStartLine, at: uriEnd, "extra or trailing whitespace around the Request-URI or version; " + shape)
+        }
+        guard SIPHeadParser.isSIPVersion(buffer, versionRange) else {
+            if SIPHeadParser.looksLikeOtherProtocolVersion(buffer, versionRange) {
+                throw error(.unsupportedVersion, at: versionRange.lowerBound, "the version is not SIP/x.y")
+            }
+            throw error(.malformedStartLine, at: versionRange.lowerBound, "'\(ASCII.string(bytes, versionRange))' is not a SIP-Version; " + shape)
+        }
+        let uri: SIPURI
+        do {
+            uri = try SIPURI.parse(bytes, uriStart..<uriEnd)
+        } catch {
+            var rethrown = error
+            rethrown.line = 1
+            rethrown.offset -= messageStart
+            rethrown.reason = "Request-URI: " + rethrown.reason
+            throw rethrown
+        }
+        return .request(
+            method: SIPMethod(ASCII.string(bytes, firstRange)),
+            uri: uri,
+            version: ASCII.string(bytes, versionRange)
+        )
+    }
+
+    /// `"SIP" "/" 1*DIGIT "." 1*DIGIT`, "SIP" case-insensitive (RFC 3261 §25.1).
+    static func isSIPVersion(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard range.count >= 7,
+            ASCII.lowercased(buffer[range.lowerBound]) == UInt8(ascii: "s"),
+            ASCII.lowercased(buffer[range.lowerBound + 1]) == UInt8(ascii: "i"),
+            ASCII.lowercased(buffer[range.lowerBound + 2]) == UInt8(ascii: "p"),
+            buffer[range.lowerBound + 3] == ASCII.slash
+        else { return false }
+        return SIPHeadParser.isDigitsDotDigits(buffer, (range.lowerBound + 4)..<range.upperBound)
+    }
+
+    /// `token "/" 1*DIGIT "." 1*DIGIT` with a protocol other than SIP, e.g. "HTTP/1.1".
+    static func looksLikeOtherProtocolVersion(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard let slash = buffer[range].firstIndex(of: ASCII.slash), slash > range.lowerBound else { return false }
+        for index in range.lowerBound..<slash where !ASCII.isAlpha(buffer[index]) {
+            return false
+        }
+        return SIPHeadParser.isDigitsDotDigits(buffer, (slash + 1)..<range.upperBound)
+    }
+
+    private static func isDigitsDotDigits(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard let dot = buffer[range].firstIndex(of: ASCII.dot), dot > range.lowerBound, dot + 1 < range.upperBound
+        else { return false }
+        for index in range where index != dot && !ASCII.isDigit(buffer[index]) {
+            return false
+        }
+        return true
+    }
+
+    /// Checks the fields framing and transactions depend on: every Content-Length (must agree), the
+    /// first CSeq and the first Max-Forwards. Anything else is left to accessors and `validate()`.
+    private static func checkEssentials(
+        _ head: inout SIPParsedHead,
+        bytes: [UInt8],
+        start: Int,
+        limits: SIPParserLimits
+    ) throws(SIPParseError) {
+        var seenCSeq = false
+        var seenMaxForwards = false
+        for entry in head.entries {
+            let id = entry.id
+            guard id == KnownHeaderID.contentLength || (id == KnownHeaderID.cseq && !seenCSeq)
+                || (id == KnownHeaderID.maxForwards && !seenMaxForwards)
+            else { continue }
+            var valueBytes = bytes
+            var range = ASCII.trim(bytes, entry.valueStart..<entry.valueEnd)
+            if entry.folded {
+                valueBytes = SIPHeaders.unfold(bytes, range)
+                range = 0..<valueBytes.count
+            }
+            func error(_ code: SIPParseError.Code, _ reason: String) -> SIPParseError {
+                SIPParseError(
+                    code,
+                    line: entry.line,
+                    offset: entry.nameStart - start,
+                    excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, entry.nameStart..<entry.valueEnd)),
+                    reason: reason
+                )
+            }
+            let text = ASCII.string(valueBytes, range)
+            switch id {
+            case KnownHeaderID.contentLength:
+                let length: Int
+                switch ASCII.parseDecimal(valueBytes, range, maximum: UInt64(Int32.max)) {
+                case .value(let value): length = Int(value)
+                case .overflow: throw error(.invalidContentLength, "Content-Length \(text) is too large to be a length")
+                case .empty, .notANumber:
+                    throw error(.invalidContentLength, "Content-Length '\(text)' is not a non-negative decimal number (RFC 3261 §20.14)")
+                }
+                if let previous = head.contentLength, previous != length {
+                    throw error(.invalidContentLength, "Content-Length given twice with different values (\(previous) and \(length)): the framing is ambiguous (RFC 4475 §3.3.9)")
+                }
+                if length > limits.maximumBodyLength {
+                    throw error(.bodyTooLarge, "Content-Length \(length) is above the limit of \(limits.maximumBodyLength) bytes")
+                }
+                head.contentLength = length
+            case KnownHeaderID.cseq:
+                seenCSeq = true
+                do {
+                    _ = try SIPCSeq.parse(valueBytes, range)
+                } catch {
+                    throw SIPParseError(
+                        .invalidCSeq,
+                        line: entry.line,
+                        offset: entry.nameStart - start,
+                        excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, entry.nameStart..<entry.valueEnd)),
+                        reason: error.reason
+                    )
+                }
+            default:
+                seenMaxForwards = true
+                switch ASCII.parseDecimal(valueBytes, range, maximum: UInt64(UInt32.max)) {
+                case .value: break
+                case .overflow: throw error(.invalidMaxForwards, "Max-Forwards \(text) overflows")
+                case .empty, .notANumber:
+                    throw error(.invalidMaxForwards, "Max-Forwards '\(text)' is not a non-negative decimal number (RFC 3261 §20.22)")
+                }
+            }
+        }
+    }
+}
