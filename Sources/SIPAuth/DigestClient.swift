@@ -37,7 +37,9 @@ public struct DigestClientError: Error, Hashable, Sendable, CustomStringConverti
 ///
 /// The client counts `nc` per nonce and caches HA1 per (realm, algorithm): HA1 depends only on
 /// the username, realm and password, so it is computed once per realm rather than per request
-/// (for `-sess` algorithms the cached value is the inner `H(username:realm:password)`).
+/// (for `-sess` algorithms the cached value is the inner `H(username:realm:password)`). It also
+/// caches HA2 per (method, URI) when the body is not hashed, so a repeated request such as a
+/// REGISTER refresh costs one hash.
 ///
 /// ```
 /// var client = DigestClient(username: "alice", password: secret)
@@ -54,11 +56,20 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
     /// The per-nonce request counter.
     public private(set) var nonceCounter = DigestNonceCounter()
     private var cachedHA1: CachedHA1?
+    private var cachedHA2: CachedHA2?
 
     private struct CachedHA1: Sendable {
         var realm: String
         var hash: DigestHashFunction
         var baseHA1Hex: String
+    }
+
+    /// HA2 for `qop=auth` or no qop, which depends only on the method and URI.
+    private struct CachedHA2: Sendable {
+        var method: String
+        var uri: String
+        var hash: DigestHashFunction
+        var ha2Hex: String
     }
 
     /// Creates a client for one account.
@@ -100,10 +111,21 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
             self.cachedHA1 = CachedHA1(realm: challenge.realm, hash: hash, baseHA1Hex: baseHA1)
         }
         let nonceCount = qop == nil ? 0 : self.nonceCounter.next(for: challenge.nonce)
+        var ha2: String?
+        if qop != .authInt {
+            if let cached = self.cachedHA2, cached.method == method, cached.uri == uri, cached.hash == hash {
+                ha2 = cached.ha2Hex
+            } else {
+                let computed = DigestComputation.ha2Hex(hash: hash, method: method, uri: uri, qop: qop, body: [])
+                self.cachedHA2 = CachedHA2(method: method, uri: uri, hash: hash, ha2Hex: computed)
+                ha2 = computed
+            }
+        }
         return Self.credentials(
             for: challenge,
             hash: hash,
             baseHA1Hex: baseHA1,
+            ha2Hex: ha2,
             qop: qop,
             method: method,
             uri: uri,
@@ -144,6 +166,7 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
             for: challenge,
             hash: hash,
             baseHA1Hex: baseHA1,
+            ha2Hex: nil,
             qop: qop,
             method: method,
             uri: uri,
@@ -204,6 +227,7 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
         for challenge: DigestChallenge,
         hash: DigestHashFunction,
         baseHA1Hex: String,
+        ha2Hex: String?,
         qop: DigestQOP?,
         method: String,
         uri: String,
@@ -218,17 +242,32 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
             ? DigestComputation.sessionHA1Hex(hash: hash, baseHA1Hex: baseHA1Hex, nonce: challenge.nonce, cnonce: cnonce)
             : baseHA1Hex
         let nc = DigestNonceCounter.format(nonceCount)
-        let response = DigestComputation.response(
-            hash: hash,
-            ha1Hex: ha1,
-            nonce: challenge.nonce,
-            nonceCount: nc,
-            cnonce: cnonce,
-            qop: qop,
-            method: method,
-            uri: uri,
-            body: body
-        )
+        let response: String
+        if var ha2Hex {
+            response = ha2Hex.withUTF8 { ha2Bytes in
+                DigestComputation.finalResponse(
+                    hash: hash,
+                    ha1Hex: ha1,
+                    nonce: challenge.nonce,
+                    nonceCount: nc,
+                    cnonce: cnonce,
+                    qopToken: qop?.token,
+                    ha2Hex: UnsafeRawBufferPointer(ha2Bytes)
+                )
+            }
+        } else {
+            response = DigestComputation.response(
+                hash: hash,
+                ha1Hex: ha1,
+                nonce: challenge.nonce,
+                nonceCount: nc,
+                cnonce: cnonce,
+                qop: qop,
+                method: method,
+                uri: uri,
+                body: body
+            )
+        }
         // RFC 7616 §3.4.4: with userhash, the username parameter carries H(username:realm).
         let sentUsername =
             challenge.userhash

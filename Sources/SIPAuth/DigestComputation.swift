@@ -94,6 +94,47 @@ public enum DigestComputation {
         )
     }
 
+    /// HA2 as hex: `H(method ":" uri)`, or `H(method ":" uri ":" H(body))` for `auth-int`.
+    ///
+    /// HA2 is constant while the method, URI (and, for auth-int, body) stay the same, so callers
+    /// answering many challenges for the same request can compute it once and use
+    /// ``responseHex(algorithm:ha1Hex:ha2Hex:nonce:nonceCount:cnonce:qop:)``.
+    public static func ha2Hex(
+        algorithm: DigestAlgorithm,
+        method: String,
+        uri: String,
+        qop: DigestQOP?,
+        body: [UInt8] = []
+    ) -> String? {
+        guard let hash = algorithm.hashFunction else { return nil }
+        return Self.ha2Hex(hash: hash, method: method, uri: uri, qop: qop, body: body)
+    }
+
+    /// The response as hex from precomputed HA1 and HA2: one hash per call (the fastest path).
+    public static func responseHex(
+        algorithm: DigestAlgorithm,
+        ha1Hex: String,
+        ha2Hex: String,
+        nonce: String,
+        nonceCount: UInt32,
+        cnonce: String,
+        qop: DigestQOP?
+    ) -> String? {
+        guard let hash = algorithm.hashFunction else { return nil }
+        var ha2 = ha2Hex
+        return ha2.withUTF8 { ha2Bytes in
+            Self.finalResponse(
+                hash: hash,
+                ha1Hex: ha1Hex,
+                nonce: nonce,
+                nonceCount: DigestNonceCounter.format(nonceCount),
+                cnonce: cnonce,
+                qopToken: qop?.token,
+                ha2Hex: UnsafeRawBufferPointer(ha2Bytes)
+            )
+        }
+    }
+
     /// The hashed username for `userhash=true`: `H(username ":" realm)` (RFC 7616 §3.4.4).
     public static func userhashHex(algorithm: DigestAlgorithm, username: String, realm: String) -> String? {
         guard let hash = algorithm.hashFunction else { return nil }
@@ -140,6 +181,26 @@ public enum DigestComputation {
         }
     }
 
+    /// HA2 (RFC 7616 §3.4.3): for "auth-int", A2 = Method ":" request-uri ":" H(entity-body).
+    static func ha2Hex(hash: DigestHashFunction, method: String, uri: String, qop: DigestQOP?, body: [UInt8]) -> String {
+        let hexLength = hash.hexLength
+        let includesBodyHash = qop == .authInt
+        let length = method.utf8.count + 1 + uri.utf8.count + (includesBodyHash ? 1 + hexLength : 0)
+        return withUnsafeTemporaryAllocation(byteCount: length, alignment: 1) { scratch in
+            guard let base = scratch.baseAddress else { return "" }
+            var input = ScratchWriter(base)
+            input.append(method)
+            input.appendColon()
+            input.append(uri)
+            if includesBodyHash {
+                input.appendColon()
+                let destination = input.reserve(hexLength)
+                body.withUnsafeBytes { hash.writeHexDigest(of: $0, to: destination) }
+            }
+            return hash.hexDigest(of: input.bytes)
+        }
+    }
+
     /// The response from HA1, with `nonceCount` as the exact text that goes into the hash.
     static func response(
         hash: DigestHashFunction,
@@ -153,15 +214,9 @@ public enum DigestComputation {
         body: [UInt8]
     ) -> String {
         let hexLength = hash.hexLength
-        let qopToken = qop?.token
-        // RFC 7616 §3.4.3: for "auth-int", A2 = Method ":" request-uri ":" H(entity-body).
         let includesBodyHash = qop == .authInt
         let ha2InputLength = method.utf8.count + 1 + uri.utf8.count + (includesBodyHash ? 1 + hexLength : 0)
-        var finalInputLength = ha1Hex.utf8.count + 1 + nonce.utf8.count + 1 + hexLength
-        if let qopToken {
-            finalInputLength += nonceCount.utf8.count + 1 + cnonce.utf8.count + 1 + qopToken.utf8.count + 1
-        }
-        return withUnsafeTemporaryAllocation(byteCount: ha2InputLength + finalInputLength, alignment: 1) { scratch in
+        return withUnsafeTemporaryAllocation(byteCount: ha2InputLength + hexLength, alignment: 1) { scratch in
             guard let base = scratch.baseAddress else { return "" }
             var ha2Input = ScratchWriter(base)
             ha2Input.append(method)
@@ -172,21 +227,51 @@ public enum DigestComputation {
                 let destination = ha2Input.reserve(hexLength)
                 body.withUnsafeBytes { hash.writeHexDigest(of: $0, to: destination) }
             }
-            var finalInput = ScratchWriter(base + ha2InputLength)
-            finalInput.append(ha1Hex)
-            finalInput.appendColon()
-            finalInput.append(nonce)
-            finalInput.appendColon()
+            let ha2 = base + ha2InputLength
+            hash.writeHexDigest(of: ha2Input.bytes, to: ha2)
+            return Self.finalResponse(
+                hash: hash,
+                ha1Hex: ha1Hex,
+                nonce: nonce,
+                nonceCount: nonceCount,
+                cnonce: cnonce,
+                qopToken: qop?.token,
+                ha2Hex: UnsafeRawBufferPointer(start: ha2, count: hexLength)
+            )
+        }
+    }
+
+    /// `H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2)`, or `H(HA1 ":" nonce ":" HA2)` without qop.
+    static func finalResponse(
+        hash: DigestHashFunction,
+        ha1Hex: String,
+        nonce: String,
+        nonceCount: String,
+        cnonce: String,
+        qopToken: String?,
+        ha2Hex: UnsafeRawBufferPointer
+    ) -> String {
+        var length = ha1Hex.utf8.count + 1 + nonce.utf8.count + 1 + ha2Hex.count
+        if let qopToken {
+            length += nonceCount.utf8.count + 1 + cnonce.utf8.count + 1 + qopToken.utf8.count + 1
+        }
+        return withUnsafeTemporaryAllocation(byteCount: length, alignment: 1) { scratch in
+            guard let base = scratch.baseAddress else { return "" }
+            var input = ScratchWriter(base)
+            input.append(ha1Hex)
+            input.appendColon()
+            input.append(nonce)
+            input.appendColon()
             if let qopToken {
-                finalInput.append(nonceCount)
-                finalInput.appendColon()
-                finalInput.append(cnonce)
-                finalInput.appendColon()
-                finalInput.append(qopToken)
-                finalInput.appendColon()
+                input.append(nonceCount)
+                input.appendColon()
+                input.append(cnonce)
+                input.appendColon()
+                input.append(qopToken)
+                input.appendColon()
             }
-            hash.writeHexDigest(of: ha2Input.bytes, to: finalInput.reserve(hexLength))
-            return hash.hexDigest(of: finalInput.bytes)
+            input.append(ha2Hex)
+            return hash.hexDigest(of: input.bytes)
         }
     }
 }

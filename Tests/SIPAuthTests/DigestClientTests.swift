@@ -47,6 +47,32 @@ import Testing
         #expect(third.realm == "other-realm")
     }
 
+    @Test func cachedHA2FollowsMethodURIAndBody() throws {
+        // The same client alternating methods, URIs and qop must match the stateless computation.
+        var client = DigestClient(username: "u", password: "p")
+        let requests: [(String, String, [DigestQOP], [UInt8])] = [
+            ("REGISTER", "sip:a", [.auth], []), ("REGISTER", "sip:a", [.auth], []), ("INVITE", "sip:a", [.auth], []),
+            ("INVITE", "sip:b", [.auth], []), ("INVITE", "sip:b", [.authInt], [1, 2]), ("INVITE", "sip:b", [.authInt], [3]),
+            ("INVITE", "sip:b", [], []), ("INVITE", "sip:b", [.auth], []),
+        ]
+        for (method, uri, qop, body) in requests {
+            let challenge = DigestChallenge(realm: "r", nonce: "n", algorithm: .sha256, qopOptions: qop)
+            let nc = client.nonceCounter.current(for: "n").map { $0 + 1 } ?? 1
+            let stateful = try client.authorization(for: challenge, method: method, uri: uri, body: body, cnonce: "c")
+            let stateless = try DigestClient.authorization(
+                for: challenge,
+                method: method,
+                uri: uri,
+                username: "u",
+                password: "p",
+                body: body,
+                cnonce: "c",
+                nonceCount: qop.isEmpty ? 0 : nc
+            )
+            #expect(stateful.response == stateless.response, "\(method) \(uri) \(qop)")
+        }
+    }
+
     @Test func generatesCNonceWhenNoneGiven() throws {
         var client = DigestClient(username: "u", password: "p")
         let a = try client.authorization(for: Self.challenge, method: "REGISTER", uri: "sip:x")

@@ -186,6 +186,20 @@ import Testing
         )
         #expect(response == "6629fae49393a05397450978507c4ef1")
         #expect(DigestComputation.ha1Hex(algorithm: .other("SHA-1"), username: "a", realm: "b", password: "c") == nil)
+        // The split primitives (HA1 and HA2 precomputed) give the same answer.
+        let ha2 = DigestComputation.ha2Hex(algorithm: .md5, method: "GET", uri: "/dir/index.html", qop: .auth)
+        // RFC 2617 §3.5 HA2 = MD5("GET:/dir/index.html"), computed with Python hashlib.
+        #expect(ha2 == "39aff3a2bab6126f332b942af96d3366")
+        let fromBoth = DigestComputation.responseHex(
+            algorithm: .md5,
+            ha1Hex: ha1 ?? "",
+            ha2Hex: ha2 ?? "",
+            nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+            nonceCount: 1,
+            cnonce: "0a4f113b",
+            qop: .auth
+        )
+        #expect(fromBoth == "6629fae49393a05397450978507c4ef1")
     }
 
     @Test func userhash() throws {
