@@ -110,7 +110,9 @@ public struct DigestChallenge: Sendable, Hashable, CustomStringConvertible {
             case "charset": challenge.charset = parameter.value
             case "userhash": challenge.userhash = parameter.value.lowercased() == "true"
             default:
-                challenge.extensionParameters.append(DigestExtensionParameter(name: parameter.name, value: parameter.value))
+                challenge.extensionParameters.append(
+                    DigestExtensionParameter(name: parameter.name, value: parameter.value)
+                )
             }
         }
         guard let realm else { throw Self.missing("realm", in: headerValue) }
@@ -148,7 +150,12 @@ public struct DigestChallenge: Sendable, Hashable, CustomStringConvertible {
         var output = "Digest "
         AuthParameterWriter.appendParameter("realm", self.realm, alwaysQuote: true, to: &output)
         if !self.domain.isEmpty {
-            AuthParameterWriter.appendParameter("domain", self.domain.joined(separator: " "), alwaysQuote: true, to: &output)
+            AuthParameterWriter.appendParameter(
+                "domain",
+                self.domain.joined(separator: " "),
+                alwaysQuote: true,
+                to: &output
+            )
         }
         AuthParameterWriter.appendParameter("nonce", self.nonce, alwaysQuote: true, to: &output)
         if let opaque = self.opaque {

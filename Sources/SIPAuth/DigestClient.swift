@@ -239,7 +239,12 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
         let algorithm = challenge.effectiveAlgorithm
         let ha1 =
             algorithm.isSession
-            ? DigestComputation.sessionHA1Hex(hash: hash, baseHA1Hex: baseHA1Hex, nonce: challenge.nonce, cnonce: cnonce)
+            ? DigestComputation.sessionHA1Hex(
+                hash: hash,
+                baseHA1Hex: baseHA1Hex,
+                nonce: challenge.nonce,
+                cnonce: cnonce
+            )
             : baseHA1Hex
         let nc = DigestNonceCounter.format(nonceCount)
         let response: String
@@ -271,7 +276,8 @@ public struct DigestClient: Sendable, CustomStringConvertible, CustomDebugString
         // RFC 7616 §3.4.4: with userhash, the username parameter carries H(username:realm).
         let sentUsername =
             challenge.userhash
-            ? (DigestComputation.userhashHex(algorithm: algorithm, username: username, realm: challenge.realm) ?? username)
+            ? (DigestComputation.userhashHex(algorithm: algorithm, username: username, realm: challenge.realm)
+                ?? username)
             : username
         return DigestCredentials(
             username: sentUsername,

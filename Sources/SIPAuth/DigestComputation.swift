@@ -29,8 +29,9 @@ public enum DigestComputation {
         return Self.sessionHA1Hex(hash: hash, baseHA1Hex: base, nonce: nonce, cnonce: cnonce)
     }
 
-    /// The response as hex, from an HA1 computed earlier with ``ha1Hex(algorithm:username:realm:password:nonce:cnonce:)``
-    /// (for `-sess` algorithms that is the session HA1). With `qop == nil`, `nonceCount` and
+    /// The response as hex, from an HA1 computed earlier with
+    /// ``ha1Hex(algorithm:username:realm:password:nonce:cnonce:)`` (for `-sess` algorithms that is
+    /// the session HA1). With `qop == nil`, `nonceCount` and
     /// `cnonce` are not used (RFC 2069 compatibility).
     public static func responseHex(
         algorithm: DigestAlgorithm,
@@ -182,7 +183,8 @@ public enum DigestComputation {
     }
 
     /// HA2 (RFC 7616 §3.4.3): for "auth-int", A2 = Method ":" request-uri ":" H(entity-body).
-    static func ha2Hex(hash: DigestHashFunction, method: String, uri: String, qop: DigestQOP?, body: [UInt8]) -> String {
+    static func ha2Hex(hash: DigestHashFunction, method: String, uri: String, qop: DigestQOP?, body: [UInt8]) -> String
+    {
         let hexLength = hash.hexLength
         let includesBodyHash = qop == .authInt
         let length = method.utf8.count + 1 + uri.utf8.count + (includesBodyHash ? 1 + hexLength : 0)

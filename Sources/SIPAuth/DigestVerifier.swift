@@ -77,7 +77,11 @@ public enum DigestVerifier {
         guard algorithm.isSupported else { return nil }
         for username in usernames {
             if credentials.userhash {
-                let hashed = DigestComputation.userhashHex(algorithm: algorithm, username: username, realm: credentials.realm)
+                let hashed = DigestComputation.userhashHex(
+                    algorithm: algorithm,
+                    username: username,
+                    realm: credentials.realm
+                )
                 guard hashed?.lowercased() == credentials.username.lowercased() else { continue }
             }
             let expected = Self.expectedResponse(
@@ -324,7 +328,12 @@ public enum DigestVerifier {
         let algorithm = credentials.effectiveAlgorithm
         guard let hash = algorithm.hashFunction else { return nil }
         let cnonce = credentials.cnonce ?? ""
-        var ha1 = DigestComputation.baseHA1Hex(hash: hash, username: username, realm: credentials.realm, password: password)
+        var ha1 = DigestComputation.baseHA1Hex(
+            hash: hash,
+            username: username,
+            realm: credentials.realm,
+            password: password
+        )
         if algorithm.isSession {
             ha1 = DigestComputation.sessionHA1Hex(hash: hash, baseHA1Hex: ha1, nonce: credentials.nonce, cnonce: cnonce)
         }

@@ -74,7 +74,8 @@ import Testing
         // ...and a short-parameter flood under the length limit fails on the count.
         let flood = "Digest " + (0..<1_000).map { _ in "a=b" }.joined(separator: ",")
         #expect(self.code(flood) == .tooManyParameters)
-        let qopFlood = #"Digest realm="r", nonce="n", qop=""# + Array(repeating: "auth", count: 100).joined(separator: ",") + "\""
+        let qopFlood =
+            #"Digest realm="r", nonce="n", qop=""# + Array(repeating: "auth", count: 100).joined(separator: ",") + "\""
         #expect(self.code(qopFlood) == .invalidParameterValue)
     }
 

@@ -111,7 +111,9 @@ import Testing
             DigestChallenge(realm: "r", nonce: "a"), DigestChallenge(realm: "r", nonce: "b", algorithm: .md5),
         ]
         #expect(DigestChallenge.preferred(among: md5Only)?.nonce == "a")
-        #expect(DigestChallenge.preferred(among: [DigestChallenge(realm: "r", nonce: "x", algorithm: .other("X"))]) == nil)
+        #expect(
+            DigestChallenge.preferred(among: [DigestChallenge(realm: "r", nonce: "x", algorithm: .other("X"))]) == nil
+        )
         #expect(DigestChallenge.preferred(among: []) == nil)
     }
 

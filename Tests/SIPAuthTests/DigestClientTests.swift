@@ -11,10 +11,20 @@ import Testing
 
     @Test func statefulClientMatchesRFC2617AndCountsNC() throws {
         var client = DigestClient(username: "Mufasa", password: "Circle Of Life")
-        let first = try client.authorization(for: Self.challenge, method: "GET", uri: "/dir/index.html", cnonce: "0a4f113b")
+        let first = try client.authorization(
+            for: Self.challenge,
+            method: "GET",
+            uri: "/dir/index.html",
+            cnonce: "0a4f113b"
+        )
         #expect(first.response == "6629fae49393a05397450978507c4ef1")
         #expect(first.nonceCount == "00000001")
-        let second = try client.authorization(for: Self.challenge, method: "GET", uri: "/dir/index.html", cnonce: "0a4f113b")
+        let second = try client.authorization(
+            for: Self.challenge,
+            method: "GET",
+            uri: "/dir/index.html",
+            cnonce: "0a4f113b"
+        )
         #expect(second.nonceCount == "00000002")
         #expect(second.response != first.response)
         // The cached HA1 gives the same answer as the stateless path for nc=2.
@@ -52,7 +62,8 @@ import Testing
         var client = DigestClient(username: "u", password: "p")
         let requests: [(String, String, [DigestQOP], [UInt8])] = [
             ("REGISTER", "sip:a", [.auth], []), ("REGISTER", "sip:a", [.auth], []), ("INVITE", "sip:a", [.auth], []),
-            ("INVITE", "sip:b", [.auth], []), ("INVITE", "sip:b", [.authInt], [1, 2]), ("INVITE", "sip:b", [.authInt], [3]),
+            ("INVITE", "sip:b", [.auth], []), ("INVITE", "sip:b", [.authInt], [1, 2]),
+            ("INVITE", "sip:b", [.authInt], [3]),
             ("INVITE", "sip:b", [], []), ("INVITE", "sip:b", [.auth], []),
         ]
         for (method, uri, qop, body) in requests {
@@ -79,7 +90,12 @@ import Testing
         let b = try client.authorization(for: Self.challenge, method: "REGISTER", uri: "sip:x")
         #expect(a.cnonce?.utf8.count == 32)
         #expect(a.cnonce != b.cnonce)
-        #expect(DigestClient.makeCNonce().utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        #expect(
+            DigestClient.makeCNonce().utf8.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            }
+        )
     }
 
     @Test func qopChoice() throws {

@@ -205,7 +205,11 @@ import Testing
     @Test func userhash() throws {
         // Derived with Python 3.11: hashlib.sha256(b'Mufasa:http-auth@example.org').hexdigest()
         let expected = "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6"
-        let computed = DigestComputation.userhashHex(algorithm: .sha256, username: "Mufasa", realm: "http-auth@example.org")
+        let computed = DigestComputation.userhashHex(
+            algorithm: .sha256,
+            username: "Mufasa",
+            realm: "http-auth@example.org"
+        )
         #expect(computed == expected)
         // A challenge with userhash=true makes the client send the hash, flagged userhash=true;
         // the response itself still hashes the clear username (RFC 7616 §3.4.4).

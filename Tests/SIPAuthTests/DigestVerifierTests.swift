@@ -101,7 +101,11 @@ import Testing
         #expect(self.check(try Self.goodCredentials(), challenge: challenge).contains(.qopNotOffered))
 
         let rfc2069 = try DigestClient.authorization(
-            for: DigestChallenge(realm: Self.challenge.realm, nonce: Self.challenge.nonce, opaque: Self.challenge.opaque),
+            for: DigestChallenge(
+                realm: Self.challenge.realm,
+                nonce: Self.challenge.nonce,
+                opaque: Self.challenge.opaque
+            ),
             method: "GET",
             uri: "/dir/index.html",
             username: "Mufasa",
@@ -266,7 +270,8 @@ import Testing
         // unknown, so only the consistency checks can conclude anything.
         let challenge = try DigestChallenge.parse(#"Digest algorithm=MD5, realm="asterisk", nonce="3a0c8ba9""#)
         let credentials = try DigestCredentials.parse(
-            #"Digest username="102",realm="asterisk",nonce="3a0c8ba9",uri="sip:101@192.168.1.78",response="527763da8eaf0b4ed16fea03a854ecdc",algorithm=MD5"#
+            #"Digest username="102",realm="asterisk",nonce="3a0c8ba9",uri="sip:101@192.168.1.78","#
+                + #"response="527763da8eaf0b4ed16fea03a854ecdc",algorithm=MD5"#
         )
         let report = DigestVerifier.check(
             challenge: challenge,
