@@ -212,3 +212,55 @@ extension SIPHeaders {
         return Int(value)
     }
 }
+
+extension SIPHeaders {
+    /// The From tag, found without parsing the URI (cheaper than `from?.tag`; dialog matching needs it
+    /// on every message, RFC 3261 §12).
+    public var fromTag: String? { self.tag(id: KnownHeaderID.from) }
+
+    /// The To tag, found without parsing the URI.
+    public var toTag: String? { self.tag(id: KnownHeaderID.to) }
+
+    /// Finds where the header parameters start (after `>` of a name-addr, or at the first ';' after the
+    /// userinfo of an addr-spec) and reads the `tag` parameter there.
+    func tag(id: Int) -> String? {
+        guard let index = self.firstIndex(id: id) else { return nil }
+        let (bytes, range) = self.unfoldedValue(at: index)
+        var position = range.lowerBound
+        var inQuotes = false
+        var parametersStart: Int? = nil
+        while position < range.upperBound {
+            let byte = bytes[position]
+            if inQuotes {
+                if byte == ASCII.backslash {
+                    position += 1
+                } else if byte == ASCII.quote {
+                    inQuotes = false
+                }
+            } else if byte == ASCII.quote {
+                inQuotes = true
+            } else if byte == ASCII.lessThan {
+                guard let close = bytes[position..<range.upperBound].firstIndex(of: ASCII.greaterThan) else { return nil }
+                parametersStart = close + 1
+                break
+            }
+            position += 1
+        }
+        if parametersStart == nil {
+            var start = range.lowerBound
+            if let at = bytes[range].firstIndex(of: ASCII.at) { start = at }
+            parametersStart = bytes[start..<range.upperBound].firstIndex(of: ASCII.semicolon) ?? range.upperBound
+        }
+        guard let start = parametersStart,
+            let parameters = try? SIPNameAddress.parseHeaderParameters(bytes, start..<range.upperBound)
+        else { return nil }
+        return parameters.lookup("tag")
+    }
+}
+
+extension SIPMessage {
+    /// The From tag (see ``SIPHeaders/fromTag``).
+    public var fromTag: String? { self.headers.fromTag }
+    /// The To tag (see ``SIPHeaders/toTag``).
+    public var toTag: String? { self.headers.toTag }
+}

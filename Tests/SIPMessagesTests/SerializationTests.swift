@@ -76,6 +76,9 @@ struct SerializationTests {
         #expect(message.contentType == .sdp)
         let ok = try SIPDatagramParser.parse(SIPSamples.ok200).message
         #expect(ok.to?.tag == "a6c85cf")
+        #expect(ok.toTag == "a6c85cf")
+        #expect(ok.fromTag == "1928301774")
+        #expect(message.toTag == nil)
         #expect(ok.topVia?.rport == .value(5060))
         #expect(ok.callID == "a84b4c76e66710@pc33.atlanta.example.com")
         #expect(ok.cseq == SIPCSeq(number: 314159, method: .invite))

@@ -108,6 +108,8 @@ struct TortureConformanceTests {
         #expect(message.to?.tag == "1918181833n")
         #expect(message.from?.displayName == "J Rosenberg \\\"")
         #expect(message.from?.tag == "98asjd8")
+        #expect(message.fromTag == "98asjd8")
+        #expect(message.toTag == "1918181833n")
         #expect(message.cseq == SIPCSeq(number: 9, method: .invite))
         #expect(message.maxForwards == 68)
         let vias = try message.headers.vias()
