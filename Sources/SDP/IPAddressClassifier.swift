@@ -6,7 +6,8 @@
 public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// An IPv4 address, most significant octet first.
     case v4(UInt8, UInt8, UInt8, UInt8)
-    /// An IPv6 address as 16 octets, network order.
+    /// An IPv6 address as 16 octets, network order. Arrays of another length are cut or padded
+    /// with zeros to 16 wherever they are read, so a hand-made value can never trap.
     case v6([UInt8])
 
     /// Parses dotted-quad IPv4 or RFC 4291 §2.2 IPv6 text ("::" compression, an embedded
@@ -41,7 +42,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .v4:
             return self
-        case .v6(let o):
+        case .v6(let raw):
+            let o = IPAddress.sixteenOctets(raw)
             let isMapped = o[0..<10].allSatisfy { $0 == 0 } && o[10] == 0xff && o[11] == 0xff
             return isMapped ? .v4(o[12], o[13], o[14], o[15]) : nil
         }
@@ -53,7 +55,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .v4(let a, let b, let c, let d):
             return "\(a).\(b).\(c).\(d)"
-        case .v6(let o):
+        case .v6(let raw):
+            let o = IPAddress.sixteenOctets(raw)
             var groups: [UInt16] = []
             for i in 0..<8 { groups.append(UInt16(o[2 * i]) << 8 | UInt16(o[2 * i + 1])) }
             // RFC 5952 §4.2.3: compress the longest run of two or more zero groups, the first one on a tie.
@@ -79,6 +82,12 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
             if bestStart < 0 { return hex(0..<8) }
             return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
         }
+    }
+
+    /// `octets` cut or zero-padded to exactly 16 bytes.
+    static func sixteenOctets(_ octets: [UInt8]) -> [UInt8] {
+        if octets.count == 16 { return octets }
+        return Array((octets + [UInt8](repeating: 0, count: 16)).prefix(16))
     }
 
     /// Parses exactly four decimal octets separated by dots.
@@ -240,7 +249,8 @@ public enum IPAddressClassifier {
             if (224...239).contains(a) { return .multicast }
             if a >= 240 { return .reserved }
             return .public
-        case .v6(let o):
+        case .v6(let raw):
+            let o = IPAddress.sixteenOctets(raw)
             if o.allSatisfy({ $0 == 0 }) { return .unspecified }
             if o[0..<15].allSatisfy({ $0 == 0 }) && o[15] == 1 { return .loopback }
             if o[0] == 0xfe && (o[1] & 0xc0) == 0x80 { return .linkLocal }

@@ -40,6 +40,10 @@ struct SDPParser {
     var lastType: UInt8 = 0
     var seenSessionTypes: Set<UInt8> = []
 
+    /// The line being handled; its excerpt is built only when a warning or error needs it.
+    var currentRaw: ArraySlice<UInt8> = []
+    var excerpt: String { Self.excerpt(self.currentRaw) }
+
     init(limits: SDPParserLimits) { self.limits = limits }
 
     /// RFC 8866 §5: "v o s i u e p c b t r z k a" at session level, "m i c b k a" per media.
@@ -122,41 +126,43 @@ struct SDPParser {
     }
 
     static func excerpt(_ line: ArraySlice<UInt8>) -> String {
-        SDPText.excerpt(String(decoding: line.prefix(120), as: UTF8.self)[...], limit: line.count > 80 ? 79 : 80)
+        // Decode a bounded prefix only: a 1 MiB line must not be copied whole into an error message.
+        let text = String(decoding: line.prefix(4 * 80), as: UTF8.self)
+        return SDPText.excerpt(text[...]) + (line.count > 4 * 80 && text.count <= 80 ? "…" : "")
     }
 
     // MARK: - Lines
 
     mutating func handle(type: UInt8, value: String, line: Int, raw: ArraySlice<UInt8>) throws(SDPParseError) {
         let character = Character(Unicode.Scalar(type))
-        let excerpt = Self.excerpt(raw)
+        self.currentRaw = raw
         if type == UInt8(ascii: "m") {
-            try self.startMedia(value: value, line: line, excerpt: excerpt)
+            try self.startMedia(value: value, line: line)
             return
         }
         if self.currentMedia != nil {
-            try self.handleMediaLine(type: type, character: character, value: value, line: line, excerpt: excerpt)
+            try self.handleMediaLine(type: type, character: character, value: value, line: line)
         } else {
-            try self.handleSessionLine(type: type, character: character, value: value, line: line, excerpt: excerpt)
+            try self.handleSessionLine(type: type, character: character, value: value, line: line)
         }
         self.lastType = type
     }
 
-    mutating func checkOrder(_ order: [UInt8], type: UInt8, line: Int, excerpt: String, mediaIndex: Int?) {
+    mutating func checkOrder(_ order: [UInt8], type: UInt8, line: Int, mediaIndex: Int?) {
         guard let rank = order.firstIndex(of: type) else { return }
         // A new t= may follow the r= lines of the previous t= (RFC 8866 §5: "one or more time descriptions").
         let isNewTiming = type == UInt8(ascii: "t") && self.lastType == UInt8(ascii: "r")
         if rank < self.lastRank && !isNewTiming {
-            self.warnings.append(SDPWarning(.outOfOrder, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.outOfOrder, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                             reason: "\(Character(Unicode.Scalar(type)))= is out of the RFC 8866 §5 order"))
         }
         self.lastRank = max(self.lastRank, rank)
     }
 
-    mutating func handleSessionLine(type: UInt8, character: Character, value: String, line: Int, excerpt: String) throws(SDPParseError) {
-        self.checkOrder(Self.sessionOrder, type: type, line: line, excerpt: excerpt, mediaIndex: nil)
+    mutating func handleSessionLine(type: UInt8, character: Character, value: String, line: Int) throws(SDPParseError) {
+        self.checkOrder(Self.sessionOrder, type: type, line: line, mediaIndex: nil)
         if Self.singleSessionTypes.contains(type) && self.seenSessionTypes.contains(type) {
-            self.warnings.append(SDPWarning(.duplicateLine, line: line, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.duplicateLine, line: line, excerpt: self.excerpt,
                                             reason: "a second \(character)= line at session level is ignored"))
             return
         }
@@ -164,57 +170,57 @@ struct SDPParser {
         switch character {
         case "v":
             guard let version = SDPText.boundedInt(value[...]), version == 0 else {
-                throw SDPParseError(.unsupportedVersion, line: line, excerpt: excerpt, reason: "only v=0 is defined (RFC 8866 §5.1)")
+                throw SDPParseError(.unsupportedVersion, line: line, excerpt: self.excerpt, reason: "only v=0 is defined (RFC 8866 §5.1)")
             }
             self.description.version = version
         case "o":
-            self.description.origin = try self.parseOrigin(value, line: line, excerpt: excerpt)
+            self.description.origin = try self.parseOrigin(value, line: line)
         case "s": self.description.sessionName = value
         case "i": self.description.information = value
         case "u": self.description.uri = value
         case "e": self.description.emails.append(value)
         case "p": self.description.phones.append(value)
-        case "c": self.description.connection = try Self.parseConnection(value, line: line, excerpt: excerpt)
+        case "c": self.description.connection = try self.parseConnection(value, line: line)
         case "b":
             if let bandwidth = Self.parseBandwidth(value) {
                 self.description.bandwidths.append(bandwidth)
             } else {
-                self.keepMalformed(character, value, line: line, excerpt: excerpt, mediaIndex: nil, what: "b=<type>:<value>")
+                self.keepMalformed(character, value, line: line, mediaIndex: nil, what: "b=<type>:<value>")
             }
         case "t":
             let fields = SDPText.fields(value[...])
             if fields.count == 2 {
                 self.description.timings.append(SDPTiming(start: String(fields[0]), stop: String(fields[1])))
             } else {
-                self.keepMalformed(character, value, line: line, excerpt: excerpt, mediaIndex: nil, what: "t=<start> <stop>")
+                self.keepMalformed(character, value, line: line, mediaIndex: nil, what: "t=<start> <stop>")
             }
         case "r":
             if self.lastType == UInt8(ascii: "t") || self.lastType == UInt8(ascii: "r"), !self.description.timings.isEmpty {
                 self.description.timings[self.description.timings.count - 1].repeats.append(value)
             } else {
-                self.keepMalformed(character, value, line: line, excerpt: excerpt, mediaIndex: nil, what: "r= right after t=")
+                self.keepMalformed(character, value, line: line, mediaIndex: nil, what: "r= right after t=")
             }
         case "z": self.description.timeZoneAdjustments = value
         case "k": self.description.encryptionKey = value
         case "a":
             let attribute = SDPAttribute(parsing: value[...])
-            self.checkAttribute(attribute, line: line, excerpt: excerpt, mediaIndex: nil)
+            self.checkAttribute(attribute, line: line, mediaIndex: nil)
             self.description.attributes.append(attribute)
         default:
-            self.warnings.append(SDPWarning(.unknownLineType, line: line, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.unknownLineType, line: line, excerpt: self.excerpt,
                                             reason: "\(character)= is not an RFC 8866 line type; kept"))
             self.description.otherLines.append(SDPLine(type: character, value: value))
         }
     }
 
-    mutating func handleMediaLine(type: UInt8, character: Character, value: String, line: Int, excerpt: String) throws(SDPParseError) {
+    mutating func handleMediaLine(type: UInt8, character: Character, value: String, line: Int) throws(SDPParseError) {
         let index = self.description.media.count
-        self.checkOrder(Self.mediaOrder, type: type, line: line, excerpt: excerpt, mediaIndex: index)
+        self.checkOrder(Self.mediaOrder, type: type, line: line, mediaIndex: index)
         switch character {
         case "i", "k":
             let isDuplicate = character == "i" ? self.currentMedia?.information != nil : self.currentMedia?.encryptionKey != nil
             if isDuplicate {
-                self.warnings.append(SDPWarning(.duplicateLine, line: line, mediaIndex: index, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.duplicateLine, line: line, mediaIndex: index, excerpt: self.excerpt,
                                                 reason: "a second \(character)= line in a media section is ignored"))
             } else if character == "i" {
                 self.currentMedia?.information = value
@@ -222,30 +228,30 @@ struct SDPParser {
                 self.currentMedia?.encryptionKey = value
             }
         case "c":
-            let connection = try Self.parseConnection(value, line: line, excerpt: excerpt)
+            let connection = try self.parseConnection(value, line: line)
             self.currentMedia?.connections.append(connection)
         case "b":
             if let bandwidth = Self.parseBandwidth(value) {
                 self.currentMedia?.bandwidths.append(bandwidth)
             } else {
-                self.keepMalformed(character, value, line: line, excerpt: excerpt, mediaIndex: index, what: "b=<type>:<value>")
+                self.keepMalformed(character, value, line: line, mediaIndex: index, what: "b=<type>:<value>")
             }
         case "a":
             let attribute = SDPAttribute(parsing: value[...])
-            self.checkAttribute(attribute, line: line, excerpt: excerpt, mediaIndex: index)
+            self.checkAttribute(attribute, line: line, mediaIndex: index)
             self.currentMedia?.attributes.append(attribute)
         default:
             let isSessionType = Self.sessionOrder.contains(type)
             self.warnings.append(SDPWarning(
-                isSessionType ? .misplacedLine : .unknownLineType, line: line, mediaIndex: index, excerpt: excerpt,
+                isSessionType ? .misplacedLine : .unknownLineType, line: line, mediaIndex: index, excerpt: self.excerpt,
                 reason: isSessionType ? "\(character)= belongs at session level, not in a media section; kept"
                     : "\(character)= is not an RFC 8866 line type; kept"))
             self.currentMedia?.otherLines.append(SDPLine(type: character, value: value))
         }
     }
 
-    mutating func keepMalformed(_ character: Character, _ value: String, line: Int, excerpt: String, mediaIndex: Int?, what: String) {
-        self.warnings.append(SDPWarning(.malformedLine, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+    mutating func keepMalformed(_ character: Character, _ value: String, line: Int, mediaIndex: Int?, what: String) {
+        self.warnings.append(SDPWarning(.malformedLine, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                         reason: "expected \(what); kept as an unparsed line"))
         if self.currentMedia != nil {
             self.currentMedia?.otherLines.append(SDPLine(type: character, value: value))
@@ -256,16 +262,16 @@ struct SDPParser {
 
     // MARK: - Media sections
 
-    mutating func startMedia(value: String, line: Int, excerpt: String) throws(SDPParseError) {
+    mutating func startMedia(value: String, line: Int) throws(SDPParseError) {
         self.finishMedia()
         guard self.description.media.count < self.limits.maximumMediaCount else {
-            throw SDPParseError(.tooManyMediaSections, line: line, excerpt: excerpt,
+            throw SDPParseError(.tooManyMediaSections, line: line, excerpt: self.excerpt,
                                 reason: "more than \(self.limits.maximumMediaCount) m= sections")
         }
         let index = self.description.media.count
         let fields = SDPText.fields(value[...])
         guard fields.count >= 3 else {
-            throw SDPParseError(.malformedMediaLine, line: line, excerpt: excerpt,
+            throw SDPParseError(.malformedMediaLine, line: line, excerpt: self.excerpt,
                                 reason: "expected m=<media> <port> <proto> <fmt> ...")
         }
         let portParts = fields[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -277,12 +283,12 @@ struct SDPParser {
             port = parsed
             portCount = portParts.count == 2 ? SDPText.boundedInt(portParts[1]) : nil
         } else {
-            self.warnings.append(SDPWarning(.nonNumericPort, line: line, mediaIndex: index, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.nonNumericPort, line: line, mediaIndex: index, excerpt: self.excerpt,
                                             reason: "port \"\(SDPText.excerpt(fields[1], limit: 20))\" is not a number 0-65535; read as 0 (stream disabled)"))
         }
         let formats = fields.dropFirst(3).map(String.init)
         if formats.isEmpty {
-            self.warnings.append(SDPWarning(.noFormats, line: line, mediaIndex: index, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.noFormats, line: line, mediaIndex: index, excerpt: self.excerpt,
                                             reason: "m= lists no media format (RFC 8866 §5.14 requires at least one)"))
         }
         self.currentMedia = MediaDescription(mediaType: SDPMediaType(rawValue: String(fields[0])), port: port,
@@ -301,15 +307,15 @@ struct SDPParser {
             return
         }
         let index = self.description.media.count
-        let excerpt = SDPText.excerpt(("m=" + media.value)[...])
+        let mediaExcerpt = SDPText.excerpt(("m=" + media.value)[...])
         if media.connections.isEmpty && self.description.connection == nil && !media.isRejected {
-            self.warnings.append(SDPWarning(.missingConnection, line: self.currentMediaLine, mediaIndex: index, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.missingConnection, line: self.currentMediaLine, mediaIndex: index, excerpt: mediaExcerpt,
                                             reason: "no c= line for this media section and none at session level"))
         }
         if media.isRTP {
             let mapped = Set(media.rtpMaps.map(\.payloadType))
             for payloadType in media.payloadTypes where !mapped.contains(payloadType) && SDPCodec.staticPayloadType(payloadType) == nil {
-                self.warnings.append(SDPWarning(.missingRTPMap, line: self.currentMediaLine, mediaIndex: index, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.missingRTPMap, line: self.currentMediaLine, mediaIndex: index, excerpt: mediaExcerpt,
                                                 reason: "payload type \(payloadType) is not static and has no a=rtpmap"))
             }
         }
@@ -319,17 +325,17 @@ struct SDPParser {
 
     // MARK: - Attributes
 
-    mutating func checkAttribute(_ attribute: SDPAttribute, line: Int, excerpt: String, mediaIndex: Int?) {
+    mutating func checkAttribute(_ attribute: SDPAttribute, line: Int, mediaIndex: Int?) {
         let name = attribute.name.lowercased()
         if name.isEmpty {
-            self.warnings.append(SDPWarning(.malformedAttribute, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+            self.warnings.append(SDPWarning(.malformedAttribute, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                             reason: "attribute without a name"))
             return
         }
         var key = SDPDirection(rawValue: name) != nil ? "direction" : name
         let value = attribute.value ?? ""
         func malformed(_ reason: String) {
-            self.warnings.append(SDPWarning(.malformedAttribute, line: line, mediaIndex: mediaIndex, excerpt: excerpt, reason: reason))
+            self.warnings.append(SDPWarning(.malformedAttribute, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt, reason: reason))
         }
         let formats = self.currentMedia?.formats
         switch name {
@@ -340,14 +346,14 @@ struct SDPParser {
             }
             key = "rtpmap:\(map.payloadType)"
             if let formats, !formats.contains(String(map.payloadType)) {
-                self.warnings.append(SDPWarning(.formatNotInMediaLine, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.formatNotInMediaLine, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                                 reason: "rtpmap for payload type \(map.payloadType), which the m= line does not list"))
             }
             if let known = SDPCodec.staticPayloadType(map.payloadType),
                 !known.matches(SDPCodec(payloadType: map.payloadType, encodingName: map.encodingName,
                                         clockRate: map.clockRate, channels: map.channels ?? 1))
             {
-                self.warnings.append(SDPWarning(.staticPayloadTypeRemapped, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.staticPayloadTypeRemapped, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                                 reason: "static payload type \(map.payloadType) is \(known.name) (RFC 3551) but is mapped to \(map.encodingName)/\(map.clockRate)"))
             }
         case "fmtp":
@@ -357,7 +363,7 @@ struct SDPParser {
             }
             key = "fmtp:\(fmtp.format)"
             if let formats, !formats.contains(fmtp.format) {
-                self.warnings.append(SDPWarning(.formatNotInMediaLine, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.formatNotInMediaLine, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                                 reason: "fmtp for format \(fmtp.format), which the m= line does not list"))
             }
         case "ptime", "maxptime":
@@ -377,7 +383,7 @@ struct SDPParser {
         }
         if Self.singleAttributes.contains(key) || key.hasPrefix("rtpmap:") || key.hasPrefix("fmtp:") {
             if self.seenAttributes.contains(key) {
-                self.warnings.append(SDPWarning(.duplicateAttribute, line: line, mediaIndex: mediaIndex, excerpt: excerpt,
+                self.warnings.append(SDPWarning(.duplicateAttribute, line: line, mediaIndex: mediaIndex, excerpt: self.excerpt,
                                                 reason: "a second \(key) attribute in the same section (only one is allowed)"))
             }
             self.seenAttributes.insert(key)
@@ -386,10 +392,10 @@ struct SDPParser {
 
     // MARK: - Field parsers
 
-    func parseOrigin(_ value: String, line: Int, excerpt: String) throws(SDPParseError) -> SDPOrigin {
+    func parseOrigin(_ value: String, line: Int) throws(SDPParseError) -> SDPOrigin {
         let fields = SDPText.fields(value[...])
         guard fields.count >= 6 else {
-            throw SDPParseError(.malformedOrigin, line: line, excerpt: excerpt,
+            throw SDPParseError(.malformedOrigin, line: line, excerpt: self.excerpt,
                                 reason: "expected o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>")
         }
         // A username with spaces (seen from broken UAs) is rejoined rather than refused.
@@ -400,10 +406,10 @@ struct SDPParser {
                          addressType: String(tail[tail.startIndex + 3]), address: String(tail[tail.startIndex + 4]))
     }
 
-    static func parseConnection(_ value: String, line: Int, excerpt: String) throws(SDPParseError) -> SDPConnection {
+    func parseConnection(_ value: String, line: Int) throws(SDPParseError) -> SDPConnection {
         let fields = SDPText.fields(value[...])
         guard fields.count == 3 else {
-            throw SDPParseError(.malformedConnection, line: line, excerpt: excerpt,
+            throw SDPParseError(.malformedConnection, line: line, excerpt: self.excerpt,
                                 reason: "expected c=<nettype> <addrtype> <connection-address>")
         }
         let addressType = String(fields[1])
@@ -416,7 +422,7 @@ struct SDPParser {
         // RFC 8866 §5.7: IP4 multicast is <address>/<ttl>[/<count>]; IP6 is <address>[/<count>].
         let maximumSuffixes = upper == "IP4" ? 2 : 1
         guard !parts[0].isEmpty, suffixes.count <= maximumSuffixes, !suffixes.contains(nil) else {
-            throw SDPParseError(.malformedConnection, line: line, excerpt: excerpt,
+            throw SDPParseError(.malformedConnection, line: line, excerpt: self.excerpt,
                                 reason: "connection address suffixes must be /<ttl>[/<count>] (IP4) or /<count> (IP6)")
         }
         var connection = SDPConnection(networkType: String(fields[0]), addressType: addressType, address: String(parts[0]))

@@ -57,3 +57,12 @@ struct IPAddressClassifierTests {
         #expect(sdp.connection?.isHoldAddress == true)
     }
 }
+
+@Suite("Hand-made IPv6 values")
+struct IPAddressHandMadeTests {
+    @Test func shortOrLongOctetArraysDoNotTrap() {
+        #expect(IPAddressClassifier.classify(IPAddress.v6([0xfe, 0x80])) == .linkLocal)
+        #expect(IPAddress.v6([]).description == "::")
+        #expect(IPAddress.v6([UInt8](repeating: 0xff, count: 20)).ipv4Equivalent == nil)
+    }
+}
