@@ -52,6 +52,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "RTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PacketDecoding",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PcapIO",
+            dependencies: ["CPcap"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Front end
         .target(
             name: "SiptoolCLI",
@@ -82,12 +96,27 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPAuthTests",
-            dependencies: ["SIPAuth"],
+            dependencies: ["SIPAuth", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SiptoolCLITests",
             dependencies: ["SiptoolCLI", "SIPMessages", "SDP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RTPTests",
+            dependencies: ["RTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PacketDecodingTests",
+            dependencies: ["PacketDecoding"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PcapIOTests",
+            dependencies: ["PcapIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
