@@ -187,6 +187,13 @@ public struct TCPReassembler {
         var pending: [PendingSegment] = []
         var pendingBytes = 0
 
+        /// When the longest-waiting out-of-order segment arrived (the age of the oldest gap).
+        /// A linear scan, bounded by ``DecoderLimits/maximumTCPBufferedSegmentsPerDirection``;
+        /// only runs while something waits.
+        var oldestWaitingTime: CaptureTime? {
+            self.pending.lazy.map(\.timestamp).min()
+        }
+
         /// Signed distance from `nextSequence` to `sequence`, modulo 2^32.
         func distance(to sequence: UInt32) -> Int {
             Int(Int32(bitPattern: sequence &- self.nextSequence))
@@ -318,9 +325,9 @@ public struct TCPReassembler {
         for slot in self.index.values {
             for side in 0..<2 {
                 let isA = side == 0
-                let waiting = isA ? self.slots[slot].connection.fromA.pending : self.slots[slot].connection.fromB.pending
-                guard let first = waiting.first,
-                    now.nanoseconds(since: first.timestamp) >= self.gapTimeoutNanoseconds
+                let waitingSince =
+                    isA ? self.slots[slot].connection.fromA.oldestWaitingTime : self.slots[slot].connection.fromB.oldestWaitingTime
+                guard let waitingSince, now.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
                 else { continue }
                 var direction: Direction
                 if isA {
@@ -333,8 +340,8 @@ public struct TCPReassembler {
                 let key = self.slots[slot].key
                 let flow = isA ? TCPFlow(source: key.a, destination: key.b) : TCPFlow(source: key.b, destination: key.a)
                 let pendingBefore = direction.pendingBytes
-                while let oldestWaiting = direction.pending.first,
-                    now.nanoseconds(since: oldestWaiting.timestamp) >= self.gapTimeoutNanoseconds
+                while let waitingSince = direction.oldestWaitingTime,
+                    now.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
                 {
                     self.skipGap(&direction, flow: flow, reason: .timeout, at: now, frameNumber: self.lastFrameNumber, handler)
                 }
@@ -411,8 +418,8 @@ public struct TCPReassembler {
                     &direction, flow: flow, reason: .bufferLimit, at: segment.timestamp,
                     frameNumber: segment.frameNumber, handler)
             }
-            if let first = direction.pending.first,
-                segment.timestamp.nanoseconds(since: first.timestamp) >= self.gapTimeoutNanoseconds
+            while let waitingSince = direction.oldestWaitingTime,
+                segment.timestamp.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
             {
                 self.skipGap(
                     &direction, flow: flow, reason: .timeout, at: segment.timestamp, frameNumber: segment.frameNumber,
