@@ -66,6 +66,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Diagnosis",
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "RTP", "PacketDecoding"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Front end
         .target(
             name: "SiptoolCLI",
@@ -117,6 +123,11 @@ let package = Package(
         .testTarget(
             name: "PcapIOTests",
             dependencies: ["PcapIO"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DiagnosisTests",
+            dependencies: ["Diagnosis", "SIPMessages", "SDP", "SIPAuth", "PacketDecoding"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,61 @@
+import PacketDecoding
+import SDP
+import SIPMessages
+
+/// What rules get besides the call: the capture's start (for relative times) and user options.
+struct RuleContext {
+    var captureStart: CaptureTime
+    var candidatePassword: String?
+    var summary: CallSummary
+    /// The capture holds RTP at all: without any, "no audio" says more about the capture point.
+    var captureHasRTP = true
+
+    /// Seconds since the start of the capture.
+    func seconds(_ time: CaptureTime) -> Double { time.milliseconds(since: self.captureStart) / 1000 }
+
+    /// Evidence pointing at one SIP message.
+    func evidence(_ event: SIPEvent, _ label: String) -> Evidence {
+        Evidence(frame: event.frame, time: self.seconds(event.time), label, "\(event.source) -> \(event.destination)")
+    }
+}
+
+/// Everything `diagnose` reports about one Call-ID: the summary, the SIP ladder, the RTP streams and
+/// the findings. The renderers (text, JSON) read only this.
+public struct CallReport: Sendable {
+    public var summary: CallSummary
+    /// The SIP messages, for the ladder.
+    public var events: [SIPEvent]
+    /// RTP streams tied to the call through its SDP.
+    public var streams: [RTPStreamReport]
+    /// Findings, most severe first.
+    public var findings: [Finding]
+
+    /// The worst severity among the findings.
+    public var worstSeverity: FindingSeverity? { self.findings.map(\.severity).max() }
+
+    static func make(
+        call: CallRecord,
+        streams: [RTPStreamReport],
+        icmpErrors: [ICMPError],
+        options: AnalyzerOptions,
+        captureStart: CaptureTime,
+        captureHasRTP: Bool
+    ) -> CallReport {
+        let summary = call.summarize()
+        let context = RuleContext(
+            captureStart: captureStart, candidatePassword: options.candidatePassword, summary: summary,
+            captureHasRTP: captureHasRTP
+        )
+        var findings: [Finding] = []
+        findings += AuthenticationRules.evaluate(call, context: context)
+        findings += TransactionRules.evaluate(call, context: context)
+        findings += CodecRules.evaluate(call, context: context)
+        findings += NATRules.evaluate(call, context: context)
+        findings += MediaRules.evaluate(call, streams: streams, icmpErrors: icmpErrors, context: context)
+        // Most severe first; stable within a severity.
+        let ordered = findings.enumerated().sorted { a, b in
+            a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
+        }.map(\.element)
+        return CallReport(summary: summary, events: call.events, streams: streams, findings: ordered)
+    }
+}

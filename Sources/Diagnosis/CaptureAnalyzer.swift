@@ -1,0 +1,331 @@
+import PacketDecoding
+import SDP
+import SIPMessages
+
+/// Settings for one analysis.
+public struct AnalyzerOptions: Sendable {
+    /// A call with no SIP message for this long (capture time) is finished and reported, so memory
+    /// follows the calls open at once, not the length of the capture. RFC 3261 §17.1.1.2 Timer B
+    /// (64*T1 = 32 s) bounds a transaction; a call can stay silent on SIP much longer, so the default
+    /// is generous and only applies to calls that are not answered, or that ended.
+    public var idleTimeoutSeconds: Int64 = 300
+    /// An answered call with RTP still flowing is not timed out; without RTP either, after this long.
+    public var answeredIdleTimeoutSeconds: Int64 = 7200
+    /// Password candidates for re-computing digest responses (never printed).
+    public var candidatePassword: String?
+    /// Detect RTP that no SDP announced (like tshark's `rtp_udp` heuristic).
+    public var heuristicRTP = true
+    /// At most this many calls are kept open at once; the least recently active is finished first.
+    public var maximumOpenCalls = 100_000
+
+    public init() {}
+}
+
+/// The sans-IO heart of `siptool diagnose`: decoded packets in, finished calls with findings out.
+///
+/// Feed it every ``DecodedEvent`` of a capture in order, then call ``finish()``. Calls that end (BYE
+/// answered, rejected, timed out) are finished as soon as the capture time allows, so
+/// ``drainFinishedCalls()`` can stream reports while reading a long capture.
+public struct CaptureAnalyzer {
+    public var options: AnalyzerOptions
+    /// Open calls by Call-ID.
+    private var calls: [String: CallRecord] = [:]
+    /// Finished calls waiting to be drained.
+    private var finished: [CallReport] = []
+    /// Retransmission keys seen per Call-ID.
+    private var seenKeys: [String: Set<RetransmissionKey>] = [:]
+    /// SIP over TCP: one stream parser per direction of a connection.
+    private var tcpStreams: [TCPFlow: TCPSIPStream] = [:]
+    /// Media: RTP/RTCP streams and the SDP addresses they may belong to.
+    var media = MediaTracker()
+    /// Counters for the report's summary line.
+    public private(set) var counters = AnalyzerCounters()
+    /// The latest capture time seen.
+    private var now: CaptureTime = .zero
+    /// The first capture time seen.
+    public private(set) var captureStart: CaptureTime?
+    /// Last time timeouts were checked (they are checked once per capture second at most).
+    private var lastSweep: CaptureTime = .zero
+
+    public init(options: AnalyzerOptions = AnalyzerOptions()) {
+        self.options = options
+    }
+
+    // MARK: - Input
+
+    /// Takes one decoded event, in capture order.
+    public mutating func ingest(_ event: DecodedEvent) {
+        switch event {
+        case .udp(let datagram):
+            self.advance(to: datagram.timestamp)
+            if SIPSniffer.looksLikeSIP(datagram.payload) {
+                self.ingestSIPDatagram(datagram)
+            } else {
+                self.media.ingestUDP(datagram, calls: &self.calls, options: self.options)
+            }
+        case .tcpData(let chunk):
+            self.advance(to: chunk.timestamp)
+            self.ingestTCP(chunk)
+        case .tcpGap(let gap):
+            self.tcpStreams[gap.flow]?.resynchronize()
+        case .tcpClosed(let closed):
+            self.tcpStreams[closed.flow] = nil
+            self.tcpStreams[closed.flow.reversed] = nil
+        case .icmpError(let error):
+            self.advance(to: error.timestamp)
+            self.media.ingestICMP(error)
+        case .undecodable:
+            self.counters.undecodableFrames += 1
+        }
+    }
+
+    /// Adds one SIP message that arrived some other way (a test, a live call, HEP).
+    public mutating func ingest(_ event: SIPEvent) {
+        self.advance(to: event.time)
+        self.record(event)
+    }
+
+    private mutating func advance(to time: CaptureTime) {
+        if self.captureStart == nil { self.captureStart = time }
+        if time > self.now { self.now = time }
+        if self.now.nanoseconds(since: self.lastSweep) >= 1_000_000_000 {
+            self.lastSweep = self.now
+            self.finishIdleCalls()
+        }
+    }
+
+    private mutating func ingestSIPDatagram(_ datagram: UDPDatagram) {
+        self.counters.sipDatagrams += 1
+        do {
+            let result = try SIPDatagramParser.parse(datagram.payload)
+            let event = SIPEvent(
+                frame: datagram.frameNumber,
+                time: datagram.timestamp,
+                source: datagram.source,
+                destination: datagram.destination,
+                transport: .udp,
+                message: result.message,
+                trailingBytes: result.trailingByteCount
+            )
+            self.record(event)
+        } catch let error {
+            self.counters.unparseableSIP += 1
+            self.counters.noteUnparseable(frame: datagram.frameNumber, reason: error.description, truncated: datagram.isTruncated)
+        }
+    }
+
+    private mutating func ingestTCP(_ chunk: TCPChunk) {
+        var stream = self.tcpStreams.removeValue(forKey: chunk.flow) ?? TCPSIPStream()
+        // A connection that carries no SIP (TLS, HTTP, ...) is dropped after its first kilobytes.
+        guard !stream.isNotSIP else {
+            self.tcpStreams[chunk.flow] = stream
+            return
+        }
+        let (messages, errors) = stream.append(chunk.bytes)
+        self.counters.unparseableSIP += errors
+        for message in messages {
+            self.record(SIPEvent(
+                frame: chunk.frameNumber,
+                time: chunk.timestamp,
+                source: chunk.flow.source,
+                destination: chunk.flow.destination,
+                transport: .tcp,
+                message: message
+            ))
+        }
+        if self.tcpStreams.count < 65_536 {
+            self.tcpStreams[chunk.flow] = stream
+        }
+    }
+
+    /// Files a SIP message under its call, marking retransmissions.
+    private mutating func record(_ incoming: SIPEvent) {
+        var event = incoming
+        self.counters.sipMessages += 1
+        guard let callID = event.message.callID else {
+            self.counters.sipWithoutCallID += 1
+            return
+        }
+        let key = RetransmissionKey(event)
+        if self.seenKeys[callID, default: []].insert(key).inserted == false {
+            event.isRetransmission = true
+            self.counters.sipRetransmissions += 1
+        }
+        if self.calls[callID] == nil {
+            if self.calls.count >= self.options.maximumOpenCalls, let oldest = self.calls.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
+                self.finishCall(oldest.key)
+            }
+            let kind: CallRecord.Kind
+            switch event.method {
+            case .some(.invite): kind = .call
+            case .some(.register): kind = .registration
+            default: kind = event.message.cseq?.method == .invite ? .call : (event.message.cseq?.method == .register ? .registration : .other)
+            }
+            self.calls[callID] = CallRecord(callID: callID, kind: kind, time: event.time)
+        }
+        // SDP: every body tells where its sender wants to receive media.
+        var sdps: [SessionDescription] = []
+        if !event.message.body.isEmpty && !event.isRetransmission {
+            for body in event.message.sdpBodies() {
+                if let sdp = try? SessionDescription.parse(body) { sdps.append(sdp) }
+            }
+        }
+        self.calls[callID]!.lastActivity = event.time
+        let index = self.calls[callID]!.events.count
+        self.calls[callID]!.events.append(event)
+        for sdp in sdps {
+            self.calls[callID]!.sessionDescriptions.append((index, sdp))
+            self.media.announce(sdp, by: event, callID: callID)
+        }
+    }
+
+    // MARK: - Finishing calls
+
+    /// Finishes calls whose SIP has gone quiet for longer than the timeouts.
+    private mutating func finishIdleCalls() {
+        let now = self.now
+        var idle: [String] = []
+        for (callID, call) in self.calls {
+            let quiet = now.nanoseconds(since: call.lastActivity) / 1_000_000_000
+            let ended = call.events.contains { $0.method == .bye || ($0.statusCode ?? 0) >= 300 && $0.message.cseq?.method == .invite }
+            let limit = ended || call.kind != .call ? self.options.idleTimeoutSeconds : self.options.answeredIdleTimeoutSeconds
+            if quiet >= limit && !self.media.isActive(callID: callID, now: now, idleSeconds: 10) {
+                idle.append(callID)
+            }
+        }
+        for callID in idle { self.finishCall(callID) }
+    }
+
+    private mutating func finishCall(_ callID: String) {
+        guard let call = self.calls.removeValue(forKey: callID) else { return }
+        self.seenKeys[callID] = nil
+        let streams = self.media.takeStreams(callID: callID)
+        let icmp = self.media.icmpErrors(for: streams, call: call)
+        self.finished.append(CallReport.make(call: call, streams: streams, icmpErrors: icmp, options: self.options, captureStart: self.captureStart ?? .zero, captureHasRTP: self.media.totalRTPPackets > 0))
+    }
+
+    /// Reports of calls finished so far (removed from the analyzer).
+    public mutating func drainFinishedCalls() -> [CallReport] {
+        defer { self.finished.removeAll() }
+        return self.finished
+    }
+
+    /// Ends the analysis: finishes every open call and returns everything not drained yet, with the
+    /// RTP streams no SDP announced.
+    public mutating func finish() -> (calls: [CallReport], unassociated: [RTPStreamReport]) {
+        for callID in self.calls.keys.sorted(by: { (self.calls[$0]?.events.first?.frame ?? 0) < (self.calls[$1]?.events.first?.frame ?? 0) }) {
+            self.finishCall(callID)
+        }
+        let unassociated = self.media.takeUnassociatedStreams(captureStart: self.captureStart ?? .zero)
+        return (self.drainFinishedCalls().sorted { ($0.summary.firstFrame ?? 0) < ($1.summary.firstFrame ?? 0) }, unassociated)
+    }
+}
+
+/// Counters the report's summary line and JSON carry.
+public struct AnalyzerCounters: Sendable {
+    public var sipDatagrams = 0
+    public var sipMessages = 0
+    public var sipRetransmissions = 0
+    public var sipWithoutCallID = 0
+    public var unparseableSIP = 0
+    public var undecodableFrames = 0
+    /// The first few unparseable SIP payloads, for the report.
+    public var unparseableSamples: [(frame: Int, reason: String)] = []
+    public var truncatedSIP = 0
+
+    mutating func noteUnparseable(frame: Int, reason: String, truncated: Bool) {
+        if truncated { self.truncatedSIP += 1 }
+        if self.unparseableSamples.count < 5 { self.unparseableSamples.append((frame, reason)) }
+    }
+}
+
+/// What makes two copies of a SIP message "the same message": the same hop, transaction and kind.
+struct RetransmissionKey: Hashable {
+    var source: Endpoint
+    var destination: Endpoint
+    var cseqNumber: UInt32
+    var cseqMethod: String
+    /// The request method, or the status code as text.
+    var kind: String
+    var branch: String
+
+    init(_ event: SIPEvent) {
+        self.source = event.source
+        self.destination = event.destination
+        let cseq = event.message.cseq
+        self.cseqNumber = cseq?.number ?? 0
+        self.cseqMethod = cseq?.method.rawValue ?? ""
+        switch event.message {
+        case .request(let request): self.kind = request.method.rawValue
+        case .response(let response): self.kind = String(response.statusCode)
+        }
+        self.branch = event.message.topVia?.branch ?? ""
+    }
+}
+
+/// Frames SIP messages out of one direction of a TCP connection, and finds its feet again after a
+/// gap or a capture that starts mid-stream.
+struct TCPSIPStream {
+    private var parser = SIPStreamParser()
+    /// Until a start line is found, bytes are searched, not parsed.
+    private var hunting = true
+    private var huntBuffer: [UInt8] = []
+    /// Bytes seen without finding a SIP start line.
+    private var bytesWithoutSIP = 0
+    /// Set once enough bytes passed without any SIP: the connection carries something else.
+    private(set) var isNotSIP = false
+    /// How much non-SIP data to search before giving up on a connection.
+    static let giveUpAfterBytes = 64 * 1024
+
+    mutating func resynchronize() {
+        self.parser = SIPStreamParser()
+        self.hunting = true
+        self.huntBuffer.removeAll()
+    }
+
+    /// Appends bytes; returns the complete messages and the number of framing errors.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) -> ([SIPMessage], Int) {
+        var errors = 0
+        if self.hunting {
+            self.huntBuffer.append(contentsOf: bytes)
+            guard let start = Self.findStartLine(self.huntBuffer) else {
+                self.bytesWithoutSIP += bytes.count
+                if self.bytesWithoutSIP > Self.giveUpAfterBytes { self.isNotSIP = true }
+                // Keep only a tail, where a start line may begin.
+                if self.huntBuffer.count > 4096 { self.huntBuffer.removeFirst(self.huntBuffer.count - 2048) }
+                return ([], 0)
+            }
+            self.hunting = false
+            self.parser.append(self.huntBuffer[start...])
+            self.huntBuffer.removeAll()
+        } else {
+            self.parser.append(bytes)
+        }
+        var messages: [SIPMessage] = []
+        while true {
+            do {
+                guard let message = try self.parser.nextMessage() else { break }
+                messages.append(message)
+            } catch {
+                errors += 1
+                self.resynchronize()
+                break
+            }
+        }
+        return (messages, errors)
+    }
+
+    /// The offset of the first line that looks like a SIP start line.
+    static func findStartLine(_ bytes: [UInt8]) -> Int? {
+        var lineStart = 0
+        return bytes.withUnsafeBytes { raw -> Int? in
+            while lineStart < raw.count {
+                let rest = UnsafeRawBufferPointer(rebasing: raw[lineStart...])
+                if SIPSniffer.looksLikeSIP(rest) { return lineStart }
+                guard let newline = rest.firstIndex(of: 0x0A) else { return nil }
+                lineStart += newline + 1
+            }
+            return nil
+        }
+    }
+}

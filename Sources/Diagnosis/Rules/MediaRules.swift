@@ -1,0 +1,225 @@
+import PacketDecoding
+import RTP
+import SDP
+import SIPMessages
+
+/// Media: one-way and missing audio, NAT'd RTP sources, late media, loss, jitter, MOS, gaps,
+/// silence, SSRC and payload changes, ICMP errors answering RTP.
+enum MediaRules {
+    /// Where each side asked to receive audio, from the latest SDP it sent.
+    struct MediaPlan {
+        var callerMedia: Endpoint?
+        var calleeMedia: Endpoint?
+        var callerAnnouncedIn: SIPEvent?
+        var calleeAnnouncedIn: SIPEvent?
+    }
+
+    static func plan(_ call: CallRecord) -> MediaPlan {
+        var plan = MediaPlan()
+        guard let caller = call.callerEndpoint?.address else { return plan }
+        for entry in call.sessionDescriptions {
+            let event = call.events[entry.eventIndex]
+            guard let audio = entry.sdp.media.first(where: { $0.mediaType == .audio }), !audio.isRejected,
+                let connection = entry.sdp.effectiveConnections(of: audio).first,
+                let address = NetworkAddress(connection.address), let port = UInt16(exactly: audio.port)
+            else { continue }
+            let endpoint = Endpoint(address: address, port: port)
+            if event.message.request != nil && event.source.address == caller || event.message.response != nil && event.destination.address == caller {
+                // Sent by the caller's side (a request from it, or... a response to it comes from the callee).
+                if event.message.request != nil {
+                    plan.callerMedia = endpoint
+                    plan.callerAnnouncedIn = event
+                } else {
+                    plan.calleeMedia = endpoint
+                    plan.calleeAnnouncedIn = event
+                }
+            } else {
+                if event.message.request != nil {
+                    plan.calleeMedia = endpoint
+                    plan.calleeAnnouncedIn = event
+                } else {
+                    plan.callerMedia = endpoint
+                    plan.callerAnnouncedIn = event
+                }
+            }
+        }
+        return plan
+    }
+
+    static func evaluate(_ call: CallRecord, streams: [RTPStreamReport], icmpErrors: [ICMPError], context: RuleContext) -> [Finding] {
+        guard call.kind == .call else { return [] }
+        var findings: [Finding] = []
+        let plan = Self.plan(call)
+        let answered = call.events.first { ($0.statusCode ?? 0) / 100 == 2 && $0.message.cseq?.method == .invite && !$0.isRetransmission }
+        let audio = streams.filter { $0.packets >= 2 && !$0.isOnlyEvents }
+
+        // Direction by destination: RTP sent to an announced address is audio for that side.
+        let toCallee = audio.filter { plan.calleeMedia != nil && $0.destination == plan.calleeMedia! }
+        let toCaller = audio.filter { plan.callerMedia != nil && $0.destination == plan.callerMedia! }
+
+        if let answered, let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia, context.captureHasRTP {
+            let callEnd = call.events.last?.time ?? answered.time
+            let talkSeconds = callEnd.milliseconds(since: answered.time) / 1000
+            var evidence: [Evidence] = []
+            if let event = plan.callerAnnouncedIn { evidence.append(context.evidence(event, "caller's SDP: receive audio at \(callerMedia)")) }
+            if let event = plan.calleeAnnouncedIn { evidence.append(context.evidence(event, "callee's SDP: receive audio at \(calleeMedia)")) }
+            for stream in audio.prefix(4) {
+                evidence.append(Evidence(frame: stream.firstFrame, time: context.seconds(stream.firstTime), "RTP stream", "\(stream.source) -> \(stream.destination), \(stream.packets) packets"))
+            }
+            let icmpForCallee = icmpErrors.filter { $0.originalDestination == calleeMedia }
+            let icmpForCaller = icmpErrors.filter { $0.originalDestination == callerMedia }
+            for error in (icmpForCallee + icmpForCaller).prefix(3) {
+                evidence.append(Evidence(frame: error.frameNumber, time: context.seconds(error.timestamp), "ICMP", error.description))
+            }
+            if toCallee.isEmpty && toCaller.isEmpty {
+                if talkSeconds >= 1 {
+                    let privateSides = [callerMedia, calleeMedia].filter { IPAddressClassifier.classify($0.address.description).isNonRoutable }
+                    var text = "the call was answered and lasted \(Format.seconds(talkSeconds)), but no RTP was seen in either "
+                        + "direction (caller asked for audio at \(callerMedia), callee at \(calleeMedia))"
+                    if !privateSides.isEmpty {
+                        text += "; \(privateSides.map(\.description).joined(separator: " and ")) cannot be reached from the "
+                            + "Internet, and if both ends wait to hear from the other before sending (symmetric RTP "
+                            + "latching), nobody sends first"
+                    }
+                    findings.append(Finding(
+                        .mediaNone, .error, text,
+                        fix: "check that the capture point sees the media path; then the firewalls for the RTP port range "
+                            + "and the SDP addresses of both sides",
+                        evidence: evidence
+                    ))
+                }
+            } else if toCallee.isEmpty || toCaller.isEmpty {
+                let missingToCallee = toCallee.isEmpty
+                let missingTarget = missingToCallee ? calleeMedia : callerMedia
+                let flowing = missingToCallee ? toCaller : toCallee
+                let (from, to) = missingToCallee ? ("caller", "callee") : ("callee", "caller")
+                let sent = flowing.reduce(0) { $0 + $1.packets }
+                var text = "one-way audio: RTP flowed \(to) -> \(from) (\(sent) packets to \(flowing[0].destination)) but none "
+                    + "reached the \(to)'s announced address \(missingTarget) from the \(from)"
+                // Where did the silent side's packets go instead, if anywhere?
+                let misdirected = audio.filter { $0.destination != calleeMedia && $0.destination != callerMedia }
+                if let stray = misdirected.first {
+                    text += "; RTP was seen going to \(stray.destination) instead (\(stray.packets) packets from \(stray.source))"
+                }
+                let missingClass = IPAddressClassifier.classify(missingTarget.address.description)
+                if missingClass.isNonRoutable && missingClass != .documentation {
+                    text += "; \(missingTarget.address) is a \(missingClass) address, which the \(from) cannot reach"
+                }
+                let icmp = missingToCallee ? icmpForCallee : icmpForCaller
+                if let first = icmp.first {
+                    text += "; the network answered with ICMP \(first.kindDescription) from \(first.reporter)"
+                }
+                findings.append(Finding(
+                    .mediaOneWay, .error, text,
+                    fix: missingClass.isNonRoutable
+                        ? "make the \(to) announce its public address in SDP (NAT settings / external media address), or use "
+                            + "symmetric RTP (send to where the RTP comes from)"
+                        : "open UDP from the \(from)'s media address to \(missingTarget) (RTP port range) on the firewalls "
+                            + "in between, and check NAT on the \(from)'s side",
+                    evidence: evidence
+                ))
+            }
+        }
+
+        // NAT on media: RTP arriving from another address/port than its sender's SDP announced.
+        if let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia {
+            for (stream, announced, who) in toCaller.map({ ($0, calleeMedia, "callee") }) + toCallee.map({ ($0, callerMedia, "caller") })
+            where stream.source != announced {
+                findings.append(Finding(
+                    .natAsymmetricRTP, .warning,
+                    "the \(who)'s RTP comes from \(stream.source) but its SDP announced \(announced): it is behind NAT (or a "
+                        + "media relay); the other side must send to where the packets come from (symmetric RTP, RFC 4961)",
+                    fix: "enable symmetric RTP / 'comedia' / NAT=yes on the side that receives these packets, or fix the "
+                        + "\(who)'s advertised media address",
+                    evidence: [Evidence(frame: stream.firstFrame, time: context.seconds(stream.firstTime), "RTP stream", "\(stream.source) -> \(stream.destination)")]
+                ))
+                break
+            }
+        }
+
+        // Late media: first RTP more than 500 ms after the answer (sipnab's late_media rule).
+        if let answered {
+            let afterAnswer = audio.filter { $0.firstTime >= answered.time || $0.lastTime >= answered.time }
+            if let first = afterAnswer.min(by: { $0.firstTime < $1.firstTime }), first.firstTime > answered.time {
+                let delay = first.firstTime.milliseconds(since: answered.time)
+                if delay > Thresholds.lateMediaMs && audio.allSatisfy({ $0.firstTime > answered.time }) {
+                    findings.append(Finding(
+                        .mediaLate, .warning,
+                        "the first RTP came \(Format.milliseconds(delay)) after the 200 OK (more than \(Int(Thresholds.lateMediaMs)) ms): "
+                            + "the start of the conversation is clipped",
+                        evidence: [context.evidence(answered, answered.label), Evidence(frame: first.firstFrame, time: context.seconds(first.firstTime), "first RTP", "\(first.source) -> \(first.destination)")]
+                    ))
+                }
+            }
+        }
+
+        // Per-stream quality.
+        for stream in audio {
+            findings += Self.quality(stream, context: context)
+        }
+        return findings
+    }
+
+    static func quality(_ stream: RTPStreamReport, context: RuleContext) -> [Finding] {
+        var findings: [Finding] = []
+        let label = "\(stream.source) -> \(stream.destination)"
+        let evidence = [Evidence(frame: stream.firstFrame, time: context.seconds(stream.firstTime), "RTP stream", "\(label), SSRC \(stream.ssrcHex), \(stream.packets) packets")]
+        let lossPercent = stream.rfcLossPercent
+        if lossPercent >= Thresholds.lossWarningPercent {
+            findings.append(Finding(
+                .qualityLoss, lossPercent >= Thresholds.lossErrorPercent ? .error : .warning,
+                "RTP \(label) lost \(stream.rfcLost) of \(stream.rfcExpected) packets (\(Format.fixed(lossPercent, 1)) %), in "
+                    + "\(stream.lossBursts) burst(s), the longest \(stream.longestBurst) packets",
+                fix: "look for congestion or a saturated uplink on the path; check for Wi-Fi or a VPN in the media path",
+                evidence: evidence
+            ))
+        }
+        if stream.meanJitterMs >= Thresholds.jitterMeanMs && stream.maxJitterMs >= Thresholds.jitterMaxMs {
+            findings.append(Finding(
+                .qualityJitter, .warning,
+                "RTP \(label) has high jitter: mean \(Format.milliseconds(stream.meanJitterMs)), max \(Format.milliseconds(stream.maxJitterMs)) "
+                    + "(RFC 3550 interarrival jitter; Twilio's high_jitter is mean >= 5 ms and max >= 30 ms)",
+                fix: "enable QoS (DSCP EF) for RTP and check the path for congestion or bufferbloat",
+                evidence: evidence
+            ))
+        }
+        if let mos = stream.mos, mos < Thresholds.lowMOS {
+            findings.append(Finding(
+                .qualityLowMOS, .warning,
+                "RTP \(label) has an estimated MOS of \(Format.fixed(mos, 2)) (E-model, ITU-T G.107), below \(Thresholds.lowMOS)",
+                evidence: evidence
+            ))
+        }
+        if stream.longestGapMs >= Thresholds.longGapMs {
+            findings.append(Finding(
+                .mediaLongGap, .warning,
+                "RTP \(label) stopped for \(Format.seconds(stream.longestGapMs / 1000)) in the middle of the stream",
+                fix: "a gap this long is heard as dead air: check for a hold, a network outage or a media timeout",
+                evidence: evidence
+            ))
+        }
+        if stream.ssrcChanges > 0 {
+            findings.append(Finding(
+                .mediaSSRCChange, .info,
+                "RTP \(label) changed SSRC \(stream.ssrcChanges) time(s) mid-stream (a new source, e.g. after a transfer or a media relay switch)",
+                evidence: evidence
+            ))
+        }
+        if stream.payloadChanges > 0 {
+            findings.append(Finding(
+                .mediaPayloadChange, .info,
+                "RTP \(label) changed payload type \(stream.payloadChanges) time(s) (payload types \(stream.payloadTypes.map(String.init).joined(separator: ", ")))",
+                evidence: evidence
+            ))
+        }
+        if stream.isSilent {
+            findings.append(Finding(
+                .mediaSilence, .warning,
+                "RTP \(label) flows but carries silence (level \(Format.fixed(stream.levelDBov ?? -99, 0)) dBov): the sender "
+                    + "transmits, but with its microphone muted, a wrong input, or a broken transcoder",
+                evidence: evidence
+            ))
+        }
+        return findings
+    }
+}
