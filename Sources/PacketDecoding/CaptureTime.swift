@@ -44,7 +44,8 @@ public struct CaptureTime: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Nanoseconds from `earlier` to `self` (negative when `earlier` is later); saturates.
     public func nanoseconds(since earlier: CaptureTime) -> Int64 {
         let (difference, overflow) = self.nanosecondsSinceEpoch.subtractingReportingOverflow(
-            earlier.nanosecondsSinceEpoch)
+            earlier.nanosecondsSinceEpoch
+        )
         if overflow { return earlier.nanosecondsSinceEpoch > 0 ? Int64.min : Int64.max }
         return difference
     }
@@ -66,6 +67,7 @@ public struct CaptureTime: Hashable, Comparable, Sendable, CustomStringConvertib
         self.advanced(byNanoseconds: duration.saturatingNanoseconds)
     }
 
+    /// Earlier times first.
     public static func < (lhs: CaptureTime, rhs: CaptureTime) -> Bool {
         lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
     }

@@ -276,8 +276,8 @@ public struct UndecodableReason: Hashable, Sendable, CustomStringConvertible {
 public struct Undecodable: Hashable, Sendable, CustomStringConvertible {
     /// Why.
     public var reason: UndecodableReason
-    /// A number that explains the reason: the EtherType, IP protocol, link type, or the byte
-    /// offset in the frame where the data ran out (for ``UndecodableReason/truncated``).
+    /// A number that explains the reason: the EtherType, PPP protocol, IP protocol, link type,
+    /// ICMP type; for ``UndecodableReason/truncated``, the bytes left at the layer that ran out.
     public var detail: Int
     /// Frame number.
     public var frameNumber: Int

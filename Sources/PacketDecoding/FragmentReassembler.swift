@@ -58,7 +58,11 @@ struct FragmentReassembler {
     /// Adds the fragment carrying payload bytes `offset ..< offset + data.count` of the datagram
     /// `key`; `moreFragments` is the MF / M flag.
     mutating func add(
-        key: FragmentKey, offset: Int, moreFragments: Bool, data: UnsafeRawBufferPointer, at now: CaptureTime
+        key: FragmentKey,
+        offset: Int,
+        moreFragments: Bool,
+        data: UnsafeRawBufferPointer,
+        at now: CaptureTime
     ) -> Outcome {
         let end = offset + data.count
         var datagram: Datagram
@@ -122,7 +126,8 @@ struct FragmentReassembler {
             func copy(_ from: Int, _ to: Int) {
                 guard to > from else { return }
                 UnsafeMutableRawBufferPointer(rebasing: destination[from..<to]).copyMemory(
-                    from: data.slice(from - offset, to - offset))
+                    from: data.slice(from - offset, to - offset)
+                )
                 newBytes += to - from
             }
             for range in datagram.received where range.upperBound > cursor && range.lowerBound < end {

@@ -11,7 +11,7 @@
 /// skipped, checksum never checked) and IPv6 (extension headers); IP-in-IP (4, 41), GRE
 /// (RFC 2784/2890), transparent Ethernet bridging, ERSPAN types I-III; UDP (checksum never
 /// checked: loopback captures carry unfilled ones), TCP, and ICMP/ICMPv6 errors.
-public struct PacketDecoder {
+public struct PacketDecoder: Sendable {
     /// Per-frame facts gathered on the way in.
     private struct FrameContext {
         var timestamp: CaptureTime
@@ -65,11 +65,18 @@ public struct PacketDecoder {
     /// several: a frame may complete a fragmented datagram, fill a TCP gap, or trigger a
     /// timeout). Borrowed bytes in the events are valid only during the handler call.
     public mutating func decode(
-        frame: UnsafeRawBufferPointer, linkType: LinkType, timestamp: CaptureTime, frameNumber: Int,
+        frame: UnsafeRawBufferPointer,
+        linkType: LinkType,
+        timestamp: CaptureTime,
+        frameNumber: Int,
         _ handler: (DecodedEvent) -> Void
     ) {
         self.counters.frames += 1
-        if timestamp >= self.nextSweep {
+        // Sweep once per second of capture time; also re-arm when time jumps backwards (merged
+        // captures), or sweeps would stop until it caught up again.
+        if timestamp >= self.nextSweep
+            || self.nextSweep.nanoseconds(since: timestamp) > 2 * Self.sweepIntervalNanoseconds
+        {
             self.expire(now: timestamp, handler)
         }
         var context = FrameContext(timestamp: timestamp, frameNumber: frameNumber)
@@ -112,7 +119,10 @@ public struct PacketDecoder {
 
     /// Convenience for callers holding the frame in an array.
     public mutating func decode(
-        frame: [UInt8], linkType: LinkType, timestamp: CaptureTime, frameNumber: Int,
+        frame: [UInt8],
+        linkType: LinkType,
+        timestamp: CaptureTime,
+        frameNumber: Int,
         _ handler: (DecodedEvent) -> Void
     ) {
         frame.withUnsafeBytes { raw in
@@ -140,18 +150,24 @@ public struct PacketDecoder {
     // MARK: - Link layer
 
     private mutating func decodeEthernet(
-        _ bytes: UnsafeRawBufferPointer, _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         guard bytes.count >= 14 else { return self.reject(.truncated, bytes.count, &context, handler) }
         let etherType = bytes.readUInt16(at: 12)
         // Values up to 1500 are IEEE 802.3 lengths (LLC frames: STP, CDP, ...), not EtherTypes.
-        guard etherType > 1500 else { return self.reject(.unsupportedNetworkProtocol, Int(etherType), &context, handler) }
+        guard etherType > 1500 else {
+            return self.reject(.unsupportedNetworkProtocol, Int(etherType), &context, handler)
+        }
         self.decodeEtherType(etherType, bytes.slice(14, bytes.count), &context, handler)
     }
 
     /// Follows VLAN tags, PPPoE and MPLS from an EtherType to the IP header.
     private mutating func decodeEtherType(
-        _ firstType: UInt16, _ bytes: UnsafeRawBufferPointer, _ context: inout FrameContext,
+        _ firstType: UInt16,
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
         _ handler: (DecodedEvent) -> Void
     ) {
         var type = firstType
@@ -217,7 +233,9 @@ public struct PacketDecoder {
 
     /// Raw IP: IPv4 or IPv6 by the version nibble.
     private mutating func decodeIP(
-        _ bytes: UnsafeRawBufferPointer, _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         guard !bytes.isEmpty else { return self.reject(.truncated, 0, &context, handler) }
         switch bytes[0] >> 4 {
@@ -228,7 +246,9 @@ public struct PacketDecoder {
     }
 
     private mutating func decodeIPv4(
-        _ bytes: UnsafeRawBufferPointer, _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         // RFC 791 §3.1. The header checksum is not checked: captures taken on the sending host
         // see it before the NIC fills it in (checksum offload).
@@ -259,13 +279,23 @@ public struct PacketDecoder {
         if moreFragments || fragmentOffset != 0 {
             guard capturedEnd == totalLength else { return self.reject(.truncated, bytes.count, &context, handler) }
             let key = FragmentKey(
-                source: source, destination: destination, transportProtocol: transportProtocol,
-                identification: UInt32(bytes.readUInt16(at: 4)), isIPv6: false)
+                source: source,
+                destination: destination,
+                transportProtocol: transportProtocol,
+                identification: UInt32(bytes.readUInt16(at: 4)),
+                isIPv6: false
+            )
             return self.reassemble(key, offset: fragmentOffset, more: moreFragments, payload, &context, handler)
         }
         self.decodeTransport(
-            transportProtocol, source: source, destination: destination, payload,
-            declaredLength: totalLength - headerLength, &context, handler)
+            transportProtocol,
+            source: source,
+            destination: destination,
+            payload,
+            declaredLength: totalLength - headerLength,
+            &context,
+            handler
+        )
     }
 
     /// Where an IPv6 extension-header walk ended.
@@ -282,7 +312,10 @@ public struct PacketDecoder {
 
     /// Skips IPv6 extension headers (RFC 8200 §4) from `offset` up to `end`.
     private static func walkIPv6Headers(
-        _ firstHeader: UInt8, _ bytes: UnsafeRawBufferPointer, from offset: Int, to end: Int
+        _ firstHeader: UInt8,
+        _ bytes: UnsafeRawBufferPointer,
+        from offset: Int,
+        to end: Int
     ) -> IPv6HeaderChain {
         var nextHeader = firstHeader
         var offset = offset
@@ -308,8 +341,12 @@ public struct PacketDecoder {
                 guard end >= offset + 8 else { return .truncated }
                 let field = bytes.readUInt16(at: offset + 2)
                 return .fragment(
-                    nextHeader: bytes[offset], identification: bytes.readUInt32(at: offset + 4),
-                    fragmentOffset: Int(field & 0xFFF8), more: field & 0x0001 != 0, dataOffset: offset + 8)
+                    nextHeader: bytes[offset],
+                    identification: bytes.readUInt32(at: offset + 4),
+                    fragmentOffset: Int(field & 0xFFF8),
+                    more: field & 0x0001 != 0,
+                    dataOffset: offset + 8
+                )
             case 59:
                 return .noNextHeader
             default:
@@ -320,7 +357,9 @@ public struct PacketDecoder {
     }
 
     private mutating func decodeIPv6(
-        _ bytes: UnsafeRawBufferPointer, _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         guard bytes.count >= 40 else { return self.reject(.truncated, bytes.count, &context, handler) }
         guard bytes[0] >> 4 == 6 else { return self.reject(.malformedIPv6, Int(bytes[0] >> 4), &context, handler) }
@@ -336,19 +375,34 @@ public struct PacketDecoder {
         switch Self.walkIPv6Headers(bytes[6], bytes, from: 40, to: capturedEnd) {
         case .transport(let transportProtocol, let offset):
             self.decodeTransport(
-                transportProtocol, source: source, destination: destination, bytes.slice(offset, capturedEnd),
-                declaredLength: end - offset, &context, handler)
+                transportProtocol,
+                source: source,
+                destination: destination,
+                bytes.slice(offset, capturedEnd),
+                declaredLength: end - offset,
+                &context,
+                handler
+            )
         case .fragment(let nextHeader, let identification, let fragmentOffset, let more, let dataOffset):
             guard capturedEnd == end else { return self.reject(.truncated, bytes.count, &context, handler) }
             if fragmentOffset == 0 && !more {
                 // An atomic fragment (RFC 6946): a whole datagram with a fragment header.
                 return self.decodeIPv6Payload(
-                    nextHeader, source: source, destination: destination, bytes.slice(dataOffset, end), &context,
-                    handler)
+                    nextHeader,
+                    source: source,
+                    destination: destination,
+                    bytes.slice(dataOffset, end),
+                    &context,
+                    handler
+                )
             }
             let key = FragmentKey(
-                source: source, destination: destination, transportProtocol: nextHeader,
-                identification: identification, isIPv6: true)
+                source: source,
+                destination: destination,
+                transportProtocol: nextHeader,
+                identification: identification,
+                isIPv6: true
+            )
             self.reassemble(key, offset: fragmentOffset, more: more, bytes.slice(dataOffset, end), &context, handler)
         case .noNextHeader:
             break
@@ -362,14 +416,24 @@ public struct PacketDecoder {
     /// Decodes the unfragmentable-part-free payload of an IPv6 datagram (after its fragment
     /// header, or a reassembled one), which may still start with extension headers.
     private mutating func decodeIPv6Payload(
-        _ firstHeader: UInt8, source: NetworkAddress, destination: NetworkAddress, _ bytes: UnsafeRawBufferPointer,
-        _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ firstHeader: UInt8,
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         switch Self.walkIPv6Headers(firstHeader, bytes, from: 0, to: bytes.count) {
         case .transport(let transportProtocol, let offset):
             self.decodeTransport(
-                transportProtocol, source: source, destination: destination, bytes.slice(offset, bytes.count),
-                declaredLength: bytes.count - offset, &context, handler)
+                transportProtocol,
+                source: source,
+                destination: destination,
+                bytes.slice(offset, bytes.count),
+                declaredLength: bytes.count - offset,
+                &context,
+                handler
+            )
         case .noNextHeader:
             break
         case .truncated:
@@ -381,7 +445,11 @@ public struct PacketDecoder {
     }
 
     private mutating func reassemble(
-        _ key: FragmentKey, offset: Int, more: Bool, _ data: UnsafeRawBufferPointer, _ context: inout FrameContext,
+        _ key: FragmentKey,
+        offset: Int,
+        more: Bool,
+        _ data: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
         _ handler: (DecodedEvent) -> Void
     ) {
         switch self.fragments.add(key: key, offset: offset, moreFragments: more, data: data, at: context.timestamp) {
@@ -394,12 +462,23 @@ public struct PacketDecoder {
             datagram.withUnsafeBytes { raw in
                 if key.isIPv6 {
                     self.decodeIPv6Payload(
-                        key.transportProtocol, source: key.source, destination: key.destination, raw, &context,
-                        handler)
+                        key.transportProtocol,
+                        source: key.source,
+                        destination: key.destination,
+                        raw,
+                        &context,
+                        handler
+                    )
                 } else {
                     self.decodeTransport(
-                        key.transportProtocol, source: key.source, destination: key.destination, raw,
-                        declaredLength: raw.count, &context, handler)
+                        key.transportProtocol,
+                        source: key.source,
+                        destination: key.destination,
+                        raw,
+                        declaredLength: raw.count,
+                        &context,
+                        handler
+                    )
                 }
             }
         }
@@ -410,18 +489,42 @@ public struct PacketDecoder {
     /// Decodes an IP payload. `payload` holds the captured bytes; `declaredLength` is what the
     /// IP header says (larger when the capture's snap length cut the packet).
     private mutating func decodeTransport(
-        _ transportProtocol: UInt8, source: NetworkAddress, destination: NetworkAddress,
-        _ payload: UnsafeRawBufferPointer, declaredLength: Int, _ context: inout FrameContext,
+        _ transportProtocol: UInt8,
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ payload: UnsafeRawBufferPointer,
+        declaredLength: Int,
+        _ context: inout FrameContext,
         _ handler: (DecodedEvent) -> Void
     ) {
         switch transportProtocol {
         case 17:
-            self.decodeUDP(source: source, destination: destination, payload, declaredLength: declaredLength, &context, handler)
+            self.decodeUDP(
+                source: source,
+                destination: destination,
+                payload,
+                declaredLength: declaredLength,
+                &context,
+                handler
+            )
         case 6:
-            self.decodeTCP(source: source, destination: destination, payload, declaredLength: declaredLength, &context, handler)
+            self.decodeTCP(
+                source: source,
+                destination: destination,
+                payload,
+                declaredLength: declaredLength,
+                &context,
+                handler
+            )
         case 1, 58:
             self.decodeICMP(
-                isICMPv6: transportProtocol == 58, reporter: source, recipient: destination, payload, &context, handler)
+                isICMPv6: transportProtocol == 58,
+                reporter: source,
+                recipient: destination,
+                payload,
+                &context,
+                handler
+            )
         case 4, 41:
             guard self.enterTunnel(.ipInIP, source: source, destination: destination, &context, handler) else { return }
             if transportProtocol == 4 {
@@ -438,7 +541,10 @@ public struct PacketDecoder {
 
     /// Records an IP-level encapsulation; `false` (after an undecodable event) when too deep.
     private mutating func enterTunnel(
-        _ kind: Encapsulations, source: NetworkAddress, destination: NetworkAddress, _ context: inout FrameContext,
+        _ kind: Encapsulations,
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ context: inout FrameContext,
         _ handler: (DecodedEvent) -> Void
     ) -> Bool {
         guard context.depth < self.limits.maximumEncapsulationDepth else {
@@ -457,8 +563,11 @@ public struct PacketDecoder {
     }
 
     private mutating func decodeGRE(
-        source: NetworkAddress, destination: NetworkAddress, _ bytes: UnsafeRawBufferPointer,
-        _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         // RFC 2784 §2 and RFC 2890 §2: C, R (RFC 1701), K, S flags, version, protocol type;
         // then checksum+reserved (C), key (K), sequence number (S), 4 bytes each.
@@ -512,8 +621,12 @@ public struct PacketDecoder {
     }
 
     private mutating func decodeUDP(
-        source: NetworkAddress, destination: NetworkAddress, _ bytes: UnsafeRawBufferPointer, declaredLength: Int,
-        _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ bytes: UnsafeRawBufferPointer,
+        declaredLength: Int,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         // RFC 768. The checksum is never checked (0 is legal for IPv4; loopback and offloaded
         // captures carry unfilled ones).
@@ -524,7 +637,9 @@ public struct PacketDecoder {
         if length == 0 && declaredLength > 0xFFFF {
             length = declaredLength  // RFC 2675 §4: UDP jumbogram
         }
-        guard length >= 8, length <= declaredLength else { return self.reject(.malformedUDP, length, &context, handler) }
+        guard length >= 8, length <= declaredLength else {
+            return self.reject(.malformedUDP, length, &context, handler)
+        }
         let datagram = UDPDatagram(
             source: Endpoint(address: source, port: bytes.readUInt16(at: 0)),
             destination: Endpoint(address: destination, port: bytes.readUInt16(at: 2)),
@@ -534,14 +649,19 @@ public struct PacketDecoder {
             frameNumber: context.frameNumber,
             vlan: context.vlan,
             tunnel: context.tunnel,
-            wasFragmented: context.wasFragmented)
+            wasFragmented: context.wasFragmented
+        )
         self.counters.udpDatagrams += 1
         handler(.udp(datagram))
     }
 
     private mutating func decodeTCP(
-        source: NetworkAddress, destination: NetworkAddress, _ bytes: UnsafeRawBufferPointer, declaredLength: Int,
-        _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        source: NetworkAddress,
+        destination: NetworkAddress,
+        _ bytes: UnsafeRawBufferPointer,
+        declaredLength: Int,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         // RFC 9293 §3.1. Checksum not checked.
         guard bytes.count >= 20 else {
@@ -557,18 +677,27 @@ public struct PacketDecoder {
         }
         let flow = TCPFlow(
             source: Endpoint(address: source, port: bytes.readUInt16(at: 0)),
-            destination: Endpoint(address: destination, port: bytes.readUInt16(at: 2)))
+            destination: Endpoint(address: destination, port: bytes.readUInt16(at: 2))
+        )
         let segment = TCPSegment(
-            flow: flow, sequenceNumber: bytes.readUInt32(at: 4), flags: TCPFlags(rawValue: bytes[13] & 0x1F),
-            payload: bytes.slice(dataOffset, declaredLength), timestamp: context.timestamp,
-            frameNumber: context.frameNumber)
+            flow: flow,
+            sequenceNumber: bytes.readUInt32(at: 4),
+            flags: TCPFlags(rawValue: bytes[13] & 0x1F),
+            payload: bytes.slice(dataOffset, declaredLength),
+            timestamp: context.timestamp,
+            frameNumber: context.frameNumber
+        )
         self.counters.tcpSegments += 1
         self.tcp.process(segment) { handler(Self.wrap($0)) }
     }
 
     private mutating func decodeICMP(
-        isICMPv6: Bool, reporter: NetworkAddress, recipient: NetworkAddress, _ bytes: UnsafeRawBufferPointer,
-        _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        isICMPv6: Bool,
+        reporter: NetworkAddress,
+        recipient: NetworkAddress,
+        _ bytes: UnsafeRawBufferPointer,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         // RFC 792 / RFC 4443 §3: type, code, checksum, 4 bytes (unused / MTU / pointer), then as
         // much of the offending packet as fits.
@@ -581,10 +710,17 @@ public struct PacketDecoder {
             return self.reject(.truncated, bytes.count, &context, handler)
         }
         let error = ICMPError(
-            reporter: reporter, recipient: recipient, isICMPv6: isICMPv6, type: type, code: bytes[1],
-            originalProtocol: original.transportProtocol, originalSource: original.source,
-            originalDestination: original.destination, timestamp: context.timestamp,
-            frameNumber: context.frameNumber)
+            reporter: reporter,
+            recipient: recipient,
+            isICMPv6: isICMPv6,
+            type: type,
+            code: bytes[1],
+            originalProtocol: original.transportProtocol,
+            originalSource: original.source,
+            originalDestination: original.destination,
+            timestamp: context.timestamp,
+            frameNumber: context.frameNumber
+        )
         self.counters.icmpErrors += 1
         handler(.icmpError(error))
     }
@@ -650,7 +786,10 @@ public struct PacketDecoder {
     /// Counts and reports a layer that could not be decoded.
     @inline(never)
     private mutating func reject(
-        _ reason: UndecodableReason, _ detail: Int, _ context: inout FrameContext, _ handler: (DecodedEvent) -> Void
+        _ reason: UndecodableReason,
+        _ detail: Int,
+        _ context: inout FrameContext,
+        _ handler: (DecodedEvent) -> Void
     ) {
         self.counters.undecodable[Int(reason.rawValue)] += 1
         handler(.undecodable(Undecodable(reason: reason, detail: detail, frameNumber: context.frameNumber)))

@@ -54,8 +54,12 @@ public struct TCPSegment {
 
     /// Creates a segment.
     public init(
-        flow: TCPFlow, sequenceNumber: UInt32, flags: TCPFlags, payload: UnsafeRawBufferPointer,
-        timestamp: CaptureTime, frameNumber: Int
+        flow: TCPFlow,
+        sequenceNumber: UInt32,
+        flags: TCPFlags,
+        payload: UnsafeRawBufferPointer,
+        timestamp: CaptureTime,
+        frameNumber: Int
     ) {
         self.flow = flow
         self.sequenceNumber = sequenceNumber
@@ -161,7 +165,7 @@ public enum TCPEvent {
 /// number seen (captures often start mid-call). Out-of-order segments wait for the gap to fill;
 /// when too much waits, or it waits too long, a ``TCPGap`` is reported and delivery resumes
 /// after it, so a SIP stream parser can resynchronise.
-public struct TCPReassembler {
+public struct TCPReassembler: Sendable {
     /// A segment waiting for an earlier gap to fill.
     private struct PendingSegment {
         var sequence: UInt32
@@ -279,7 +283,13 @@ public struct TCPReassembler {
                 && (direction.streamOffset > 0 || !direction.pending.isEmpty || direction.isFinished)
             {
                 // A new connection on the same 4-tuple: end the old one, start afresh.
-                self.remove(slotIndex, reason: .replaced, at: segment.timestamp, frameNumber: segment.frameNumber, handler)
+                self.remove(
+                    slotIndex,
+                    reason: .replaced,
+                    at: segment.timestamp,
+                    frameNumber: segment.frameNumber,
+                    handler
+                )
                 slotIndex = self.insert(key, at: segment.timestamp, frameNumber: segment.frameNumber, handler)
                 self.slots[slotIndex].connection.lastSeen = segment.timestamp
             }
@@ -326,7 +336,9 @@ public struct TCPReassembler {
             for side in 0..<2 {
                 let isA = side == 0
                 let waitingSince =
-                    isA ? self.slots[slot].connection.fromA.oldestWaitingTime : self.slots[slot].connection.fromB.oldestWaitingTime
+                    isA
+                    ? self.slots[slot].connection.fromA.oldestWaitingTime
+                    : self.slots[slot].connection.fromB.oldestWaitingTime
                 guard let waitingSince, now.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
                 else { continue }
                 var direction: Direction
@@ -343,7 +355,14 @@ public struct TCPReassembler {
                 while let waitingSince = direction.oldestWaitingTime,
                     now.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
                 {
-                    self.skipGap(&direction, flow: flow, reason: .timeout, at: now, frameNumber: self.lastFrameNumber, handler)
+                    self.skipGap(
+                        &direction,
+                        flow: flow,
+                        reason: .timeout,
+                        at: now,
+                        frameNumber: self.lastFrameNumber,
+                        handler
+                    )
                 }
                 self.totalPendingBytes += direction.pendingBytes - pendingBefore
                 if isA {
@@ -366,7 +385,10 @@ public struct TCPReassembler {
     // MARK: - Per direction
 
     private mutating func receive(
-        _ segment: TCPSegment, into direction: inout Direction, budgetExceeded: Bool, _ handler: (TCPEvent) -> Void
+        _ segment: TCPSegment,
+        into direction: inout Direction,
+        budgetExceeded: Bool,
+        _ handler: (TCPEvent) -> Void
     ) {
         let flow = segment.flow
         let payload = segment.payload
@@ -403,8 +425,14 @@ public struct TCPReassembler {
             } else {
                 self.statistics.retransmittedBytes += UInt64(skip)
                 self.deliver(
-                    &direction, flow: flow, bytes: payload.slice(skip, payload.count), at: segment.timestamp,
-                    frameNumber: segment.frameNumber, carriedBy: segment.frameNumber, handler)
+                    &direction,
+                    flow: flow,
+                    bytes: payload.slice(skip, payload.count),
+                    at: segment.timestamp,
+                    frameNumber: segment.frameNumber,
+                    carriedBy: segment.frameNumber,
+                    handler
+                )
                 self.drain(&direction, flow: flow, at: segment.timestamp, frameNumber: segment.frameNumber, handler)
             }
         } else if !payload.isEmpty || segment.flags.contains(.fin) {
@@ -415,15 +443,25 @@ public struct TCPReassembler {
                     || direction.pending.count > self.limits.maximumTCPBufferedSegmentsPerDirection)
             {
                 self.skipGap(
-                    &direction, flow: flow, reason: .bufferLimit, at: segment.timestamp,
-                    frameNumber: segment.frameNumber, handler)
+                    &direction,
+                    flow: flow,
+                    reason: .bufferLimit,
+                    at: segment.timestamp,
+                    frameNumber: segment.frameNumber,
+                    handler
+                )
             }
             while let waitingSince = direction.oldestWaitingTime,
                 segment.timestamp.nanoseconds(since: waitingSince) >= self.gapTimeoutNanoseconds
             {
                 self.skipGap(
-                    &direction, flow: flow, reason: .timeout, at: segment.timestamp, frameNumber: segment.frameNumber,
-                    handler)
+                    &direction,
+                    flow: flow,
+                    reason: .timeout,
+                    at: segment.timestamp,
+                    frameNumber: segment.frameNumber,
+                    handler
+                )
             }
         }
         self.checkFIN(&direction, flow: flow, at: segment.timestamp, frameNumber: segment.frameNumber, handler)
@@ -431,7 +469,10 @@ public struct TCPReassembler {
 
     /// Stores an out-of-order segment unless bytes already waiting cover it.
     private mutating func buffer(
-        _ direction: inout Direction, sequence: UInt32, payload: UnsafeRawBufferPointer, segment: TCPSegment
+        _ direction: inout Direction,
+        sequence: UInt32,
+        payload: UnsafeRawBufferPointer,
+        segment: TCPSegment
     ) {
         let start = direction.distance(to: sequence)
         let end = start + payload.count
@@ -450,15 +491,22 @@ public struct TCPReassembler {
         }
         direction.pending.insert(
             PendingSegment(
-                sequence: sequence, bytes: Array(payload), frameNumber: segment.frameNumber,
-                timestamp: segment.timestamp),
-            at: insertAt)
+                sequence: sequence,
+                bytes: Array(payload),
+                frameNumber: segment.frameNumber,
+                timestamp: segment.timestamp
+            ),
+            at: insertAt
+        )
         direction.pendingBytes += payload.count
     }
 
     /// Delivers waiting segments that have become contiguous.
     private mutating func drain(
-        _ direction: inout Direction, flow: TCPFlow, at now: CaptureTime, frameNumber: Int,
+        _ direction: inout Direction,
+        flow: TCPFlow,
+        at now: CaptureTime,
+        frameNumber: Int,
         _ handler: (TCPEvent) -> Void
     ) {
         while let first = direction.pending.first, direction.distance(to: first.sequence) <= 0 {
@@ -472,15 +520,25 @@ public struct TCPReassembler {
             self.statistics.retransmittedBytes += UInt64(skip)
             waiting.bytes.withUnsafeBytes { raw in
                 self.deliver(
-                    &direction, flow: flow, bytes: raw.slice(skip, raw.count), at: now, frameNumber: frameNumber,
-                    carriedBy: waiting.frameNumber, handler)
+                    &direction,
+                    flow: flow,
+                    bytes: raw.slice(skip, raw.count),
+                    at: now,
+                    frameNumber: frameNumber,
+                    carriedBy: waiting.frameNumber,
+                    handler
+                )
             }
         }
     }
 
     /// Gives up the bytes missing before the first waiting segment and delivers from there.
     private mutating func skipGap(
-        _ direction: inout Direction, flow: TCPFlow, reason: TCPGap.Reason, at now: CaptureTime, frameNumber: Int,
+        _ direction: inout Direction,
+        flow: TCPFlow,
+        reason: TCPGap.Reason,
+        at now: CaptureTime,
+        frameNumber: Int,
         _ handler: (TCPEvent) -> Void
     ) {
         guard let first = direction.pending.first else { return }
@@ -489,8 +547,15 @@ public struct TCPReassembler {
             handler(
                 .gap(
                     TCPGap(
-                        flow: flow, streamOffset: direction.streamOffset, size: UInt64(size), reason: reason,
-                        timestamp: now, frameNumber: frameNumber)))
+                        flow: flow,
+                        streamOffset: direction.streamOffset,
+                        size: UInt64(size),
+                        reason: reason,
+                        timestamp: now,
+                        frameNumber: frameNumber
+                    )
+                )
+            )
             self.statistics.gaps += 1
             self.statistics.gapBytes += UInt64(size)
             direction.streamOffset += UInt64(size)
@@ -501,15 +566,27 @@ public struct TCPReassembler {
     }
 
     private mutating func deliver(
-        _ direction: inout Direction, flow: TCPFlow, bytes: UnsafeRawBufferPointer, at now: CaptureTime,
-        frameNumber: Int, carriedBy: Int, _ handler: (TCPEvent) -> Void
+        _ direction: inout Direction,
+        flow: TCPFlow,
+        bytes: UnsafeRawBufferPointer,
+        at now: CaptureTime,
+        frameNumber: Int,
+        carriedBy: Int,
+        _ handler: (TCPEvent) -> Void
     ) {
         guard !bytes.isEmpty else { return }
         handler(
             .data(
                 TCPChunk(
-                    flow: flow, bytes: bytes, streamOffset: direction.streamOffset, timestamp: now,
-                    frameNumber: frameNumber, carriedByFrameNumber: carriedBy)))
+                    flow: flow,
+                    bytes: bytes,
+                    streamOffset: direction.streamOffset,
+                    timestamp: now,
+                    frameNumber: frameNumber,
+                    carriedByFrameNumber: carriedBy
+                )
+            )
+        )
         direction.streamOffset += UInt64(bytes.count)
         direction.nextSequence &+= UInt32(truncatingIfNeeded: bytes.count)
         self.statistics.deliveredBytes += UInt64(bytes.count)
@@ -517,7 +594,10 @@ public struct TCPReassembler {
 
     /// Ends the direction once every byte before its FIN was delivered.
     private mutating func checkFIN(
-        _ direction: inout Direction, flow: TCPFlow, at now: CaptureTime, frameNumber: Int,
+        _ direction: inout Direction,
+        flow: TCPFlow,
+        at now: CaptureTime,
+        frameNumber: Int,
         _ handler: (TCPEvent) -> Void
     ) {
         guard !direction.isFinished, let fin = direction.finSequence, direction.distance(to: fin) <= 0 else { return }
@@ -529,13 +609,23 @@ public struct TCPReassembler {
         handler(
             .closed(
                 TCPClosed(
-                    flow: flow, reason: .fin, streamLength: direction.streamOffset, timestamp: now,
-                    frameNumber: frameNumber)))
+                    flow: flow,
+                    reason: .fin,
+                    streamLength: direction.streamOffset,
+                    timestamp: now,
+                    frameNumber: frameNumber
+                )
+            )
+        )
     }
 
     /// Delivers what is still waiting (after gap events) and closes a direction.
     private mutating func finish(
-        _ direction: inout Direction, flow: TCPFlow, reason: TCPClosed.Reason, at now: CaptureTime, frameNumber: Int,
+        _ direction: inout Direction,
+        flow: TCPFlow,
+        reason: TCPClosed.Reason,
+        at now: CaptureTime,
+        frameNumber: Int,
         _ handler: (TCPEvent) -> Void
     ) {
         guard direction.isStarted, !direction.isFinished else { return }
@@ -547,14 +637,23 @@ public struct TCPReassembler {
         handler(
             .closed(
                 TCPClosed(
-                    flow: flow, reason: reason, streamLength: direction.streamOffset, timestamp: now,
-                    frameNumber: frameNumber)))
+                    flow: flow,
+                    reason: reason,
+                    streamLength: direction.streamOffset,
+                    timestamp: now,
+                    frameNumber: frameNumber
+                )
+            )
+        )
     }
 
     // MARK: - Connection table (LRU)
 
     private mutating func insert(
-        _ key: ConnectionKey, at now: CaptureTime, frameNumber: Int, _ handler: (TCPEvent) -> Void
+        _ key: ConnectionKey,
+        at now: CaptureTime,
+        frameNumber: Int,
+        _ handler: (TCPEvent) -> Void
     ) -> Int {
         while self.index.count >= max(1, self.limits.maximumTCPConnections) && self.oldest >= 0 {
             self.statistics.evictedConnections += 1
@@ -577,17 +676,31 @@ public struct TCPReassembler {
 
     /// Closes both directions of a connection (delivering what waits) and forgets it.
     private mutating func remove(
-        _ slot: Int, reason: TCPClosed.Reason, at now: CaptureTime, frameNumber: Int, _ handler: (TCPEvent) -> Void
+        _ slot: Int,
+        reason: TCPClosed.Reason,
+        at now: CaptureTime,
+        frameNumber: Int,
+        _ handler: (TCPEvent) -> Void
     ) {
         let key = self.slots[slot].key
         var connection = self.slots[slot].connection
         self.unlinkAndFree(slot)
         self.finish(
-            &connection.fromA, flow: TCPFlow(source: key.a, destination: key.b), reason: reason, at: now,
-            frameNumber: frameNumber, handler)
+            &connection.fromA,
+            flow: TCPFlow(source: key.a, destination: key.b),
+            reason: reason,
+            at: now,
+            frameNumber: frameNumber,
+            handler
+        )
         self.finish(
-            &connection.fromB, flow: TCPFlow(source: key.b, destination: key.a), reason: reason, at: now,
-            frameNumber: frameNumber, handler)
+            &connection.fromB,
+            flow: TCPFlow(source: key.b, destination: key.a),
+            reason: reason,
+            at: now,
+            frameNumber: frameNumber,
+            handler
+        )
     }
 
     private mutating func unlinkAndFree(_ slot: Int) {

@@ -62,7 +62,9 @@ struct AddressAndTimeTests {
         #expect(CaptureTime(nanosecondsSinceEpoch: -1).seconds == -1)
         #expect(CaptureTime(nanosecondsSinceEpoch: -1).nanosecondsPart == 999_999_999)
         #expect(CaptureTime(seconds: Int64.max).nanosecondsSinceEpoch == Int64.max)  // saturates
-        #expect(CaptureTime(nanosecondsSinceEpoch: Int64.max).advanced(byNanoseconds: 5).nanosecondsSinceEpoch == Int64.max)
+        #expect(
+            CaptureTime(nanosecondsSinceEpoch: Int64.max).advanced(byNanoseconds: 5).nanosecondsSinceEpoch == Int64.max
+        )
     }
 
     @Test func vlanTagsStoreAtMostFour() {

@@ -47,7 +47,9 @@ struct CorpusTests {
                 let length = Int(u32(offset + 8, big))
                 guard offset + 16 + length <= data.count else { break }
                 let time = CaptureTime(seconds: seconds, nanoseconds: nanosecond ? fraction : fraction * 1000)
-                records.append(Record(linkType: linkType, time: time, bytes: Array(data[(offset + 16)..<(offset + 16 + length)])))
+                records.append(
+                    Record(linkType: linkType, time: time, bytes: Array(data[(offset + 16)..<(offset + 16 + length)]))
+                )
                 offset += 16 + length
             }
             return records
@@ -69,12 +71,21 @@ struct CorpusTests {
                 if interface < interfaces.count, offset + 28 + captured <= data.count {
                     records.append(
                         Record(
-                            linkType: interfaces[interface], time: CaptureTime(nanosecondsSinceEpoch: ticks * 1000),
-                            bytes: Array(data[(offset + 28)..<(offset + 28 + captured)])))
+                            linkType: interfaces[interface],
+                            time: CaptureTime(nanosecondsSinceEpoch: ticks * 1000),
+                            bytes: Array(data[(offset + 28)..<(offset + 28 + captured)])
+                        )
+                    )
                 }
             case 3:
                 if let first = interfaces.first {
-                    records.append(Record(linkType: first, time: records.last?.time ?? .zero, bytes: Array(data[(offset + 12)..<(offset + length - 4)])))
+                    records.append(
+                        Record(
+                            linkType: first,
+                            time: records.last?.time ?? .zero,
+                            bytes: Array(data[(offset + 12)..<(offset + length - 4)])
+                        )
+                    )
                 }
             default:
                 break
@@ -140,7 +151,13 @@ struct CorpusTests {
                 }
             }
             for (index, record) in records.enumerated() {
-                decoder.decode(frame: record.bytes, linkType: record.linkType, timestamp: record.time, frameNumber: index + 1, handle)
+                decoder.decode(
+                    frame: record.bytes,
+                    linkType: record.linkType,
+                    timestamp: record.time,
+                    frameNumber: index + 1,
+                    handle
+                )
             }
             decoder.flush(now: records.last?.time ?? .zero, handle)
             found += streams.values.reduce(0) { $0 + Self.countCSeq($1) }

@@ -13,18 +13,33 @@ struct FragmentTests {
             return Build.ethernet(
                 type: 0x0800,
                 Build.ipv4(
-                    source, "10.0.0.2", protocolNumber: 17, Array(udp[start..<end]), identification: identification,
-                    fragmentOffset: start, moreFragments: end < udp.count))
+                    source,
+                    "10.0.0.2",
+                    protocolNumber: 17,
+                    Array(udp[start..<end]),
+                    identification: identification,
+                    fragmentOffset: start,
+                    moreFragments: end < udp.count
+                )
+            )
         }
     }
 
     static func v6Fragments(identification: UInt32 = 0x1234_5678, size: Int = 32) -> [[UInt8]] {
         stride(from: 0, to: udp.count, by: size).map { start in
             let end = min(start + size, udp.count)
-            let header = Build.ipv6Fragment(next: 17, offset: start, more: end < udp.count, identification: identification)
+            let header = Build.ipv6Fragment(
+                next: 17,
+                offset: start,
+                more: end < udp.count,
+                identification: identification
+            )
             // A destination-options header before the fragment header is part of the unfragmentable part.
             let chain = Build.ipv6Extension(next: 44) + header
-            return Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 60, chain + Array(udp[start..<end])))
+            return Build.ethernet(
+                type: 0x86DD,
+                Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 60, chain + Array(udp[start..<end]))
+            )
         }
     }
 
@@ -56,12 +71,23 @@ struct FragmentTests {
     @Test func overlappingFragmentsKeepTheFirstBytes() {
         var decoder = PacketDecoder()
         let first = Build.ethernet(
-            type: 0x0800, Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, Array(Self.udp[0..<40]), identification: 9, moreFragments: true))
+            type: 0x0800,
+            Build.ipv4(
+                "10.0.0.1",
+                "10.0.0.2",
+                protocolNumber: 17,
+                Array(Self.udp[0..<40]),
+                identification: 9,
+                moreFragments: true
+            )
+        )
         // Overlaps bytes 32..<40 with different content, then continues to the end.
         var overlap = Array(Self.udp[32...])
         for index in 0..<8 { overlap[index] = 0xEE }
         let second = Build.ethernet(
-            type: 0x0800, Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, overlap, identification: 9, fragmentOffset: 32))
+            type: 0x0800,
+            Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, overlap, identification: 9, fragmentOffset: 32)
+        )
         let out = decoder.run([first, second])
         #expect(out.udp.map(\.payload) == [Self.payload])
     }
@@ -111,7 +137,15 @@ struct FragmentTests {
     @Test func fragmentBeyondMaximumSizeIsRejected() {
         var decoder = PacketDecoder()
         let far = Build.ethernet(
-            type: 0x0800, Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, [UInt8](repeating: 1, count: 64), fragmentOffset: 65_528))
+            type: 0x0800,
+            Build.ipv4(
+                "10.0.0.1",
+                "10.0.0.2",
+                protocolNumber: 17,
+                [UInt8](repeating: 1, count: 64),
+                fragmentOffset: 65_528
+            )
+        )
         let out = decoder.run([far])
         #expect(out.reasons == [.fragmentRejected])
         #expect(decoder.statistics.fragments.rejectedFragments == 1)
@@ -137,7 +171,9 @@ struct FragmentTests {
     @Test func ipv6AtomicFragmentIsAWholeDatagram() {
         var decoder = PacketDecoder()
         let atomic = Build.ipv6Fragment(next: 17, offset: 0, more: false, identification: 1) + Self.udp
-        let out = decoder.run([Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 44, atomic))])
+        let out = decoder.run([
+            Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 44, atomic))
+        ])
         #expect(out.udp.map(\.payload) == [Self.payload])
         #expect(decoder.pendingFragmentedDatagrams == 0)
     }
@@ -146,8 +182,22 @@ struct FragmentTests {
         var decoder = PacketDecoder()
         let inner = Build.ipv4("192.168.0.1", "192.168.0.2", protocolNumber: 17, Self.udp)
         let half = inner.count / 2 / 8 * 8
-        let one = Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 4, Array(inner[..<half]), identification: 3, moreFragments: true)
-        let two = Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 4, Array(inner[half...]), identification: 3, fragmentOffset: half)
+        let one = Build.ipv4(
+            "198.51.100.1",
+            "198.51.100.2",
+            protocolNumber: 4,
+            Array(inner[..<half]),
+            identification: 3,
+            moreFragments: true
+        )
+        let two = Build.ipv4(
+            "198.51.100.1",
+            "198.51.100.2",
+            protocolNumber: 4,
+            Array(inner[half...]),
+            identification: 3,
+            fragmentOffset: half
+        )
         let out = decoder.run([two, one].map { Build.ethernet(type: 0x0800, $0) })
         #expect(out.udp.map(\.payload) == [Self.payload])
         #expect(out.udp.first?.tunnel.outerSource.description == "198.51.100.1")

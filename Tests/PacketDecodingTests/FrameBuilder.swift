@@ -92,8 +92,15 @@ enum Build {
     // MARK: IP
 
     static func ipv4(
-        _ source: String, _ destination: String, protocolNumber: UInt8, _ payload: [UInt8], identification: UInt16 = 1,
-        fragmentOffset: Int = 0, moreFragments: Bool = false, options: [UInt8] = [], totalLength: Int? = nil
+        _ source: String,
+        _ destination: String,
+        protocolNumber: UInt8,
+        _ payload: [UInt8],
+        identification: UInt16 = 1,
+        fragmentOffset: Int = 0,
+        moreFragments: Bool = false,
+        options: [UInt8] = [],
+        totalLength: Int? = nil
     ) -> [UInt8] {
         var b = FrameBuilder()
         let headerLength = 20 + options.count
@@ -113,7 +120,11 @@ enum Build {
     }
 
     static func ipv6(
-        _ source: String, _ destination: String, nextHeader: UInt8, _ payload: [UInt8], payloadLength: Int? = nil
+        _ source: String,
+        _ destination: String,
+        nextHeader: UInt8,
+        _ payload: [UInt8],
+        payloadLength: Int? = nil
     ) -> [UInt8] {
         var b = FrameBuilder()
         b.u32(0x6000_0000)
@@ -142,7 +153,13 @@ enum Build {
 
     // MARK: Transport
 
-    static func udp(_ sourcePort: UInt16, _ destinationPort: UInt16, _ payload: [UInt8], checksum: UInt16 = 0, length: Int? = nil) -> [UInt8] {
+    static func udp(
+        _ sourcePort: UInt16,
+        _ destinationPort: UInt16,
+        _ payload: [UInt8],
+        checksum: UInt16 = 0,
+        length: Int? = nil
+    ) -> [UInt8] {
         var b = FrameBuilder()
         b.u16(sourcePort)
         b.u16(destinationPort)
@@ -152,7 +169,13 @@ enum Build {
         return b.bytes
     }
 
-    static func tcp(_ sourcePort: UInt16, _ destinationPort: UInt16, sequence: UInt32, flags: TCPFlags, _ payload: [UInt8] = []) -> [UInt8] {
+    static func tcp(
+        _ sourcePort: UInt16,
+        _ destinationPort: UInt16,
+        sequence: UInt32,
+        flags: TCPFlags,
+        _ payload: [UInt8] = []
+    ) -> [UInt8] {
         var b = FrameBuilder()
         b.u16(sourcePort)
         b.u16(destinationPort)
@@ -172,7 +195,13 @@ enum Build {
         [type, code, 0, 0, 0, 0, 0, 0] + quoted
     }
 
-    static func gre(protocolType: UInt16, key: UInt32? = nil, sequence: UInt32? = nil, checksum: Bool = false, _ payload: [UInt8]) -> [UInt8] {
+    static func gre(
+        protocolType: UInt16,
+        key: UInt32? = nil,
+        sequence: UInt32? = nil,
+        checksum: Bool = false,
+        _ payload: [UInt8]
+    ) -> [UInt8] {
         var b = FrameBuilder()
         var flags: UInt16 = 0
         if checksum { flags |= 0x8000 }
@@ -213,20 +242,34 @@ enum Build {
 
     /// Ethernet / IPv4 / UDP.
     static func udpFrame(
-        _ source: String = "10.0.0.1", _ destination: String = "10.0.0.2", _ sourcePort: UInt16 = 5060,
-        _ destinationPort: UInt16 = 5060, payload: [UInt8] = Array("hello".utf8)
+        _ source: String = "10.0.0.1",
+        _ destination: String = "10.0.0.2",
+        _ sourcePort: UInt16 = 5060,
+        _ destinationPort: UInt16 = 5060,
+        payload: [UInt8] = Array("hello".utf8)
     ) -> [UInt8] {
         ethernet(type: 0x0800, ipv4(source, destination, protocolNumber: 17, udp(sourcePort, destinationPort, payload)))
     }
 
     /// Ethernet / IPv4 / TCP.
     static func tcpFrame(
-        _ source: String = "10.0.0.1", _ destination: String = "10.0.0.2", _ sourcePort: UInt16 = 40000,
-        _ destinationPort: UInt16 = 5060, sequence: UInt32, flags: TCPFlags = [.ack], _ payload: [UInt8] = []
+        _ source: String = "10.0.0.1",
+        _ destination: String = "10.0.0.2",
+        _ sourcePort: UInt16 = 40000,
+        _ destinationPort: UInt16 = 5060,
+        sequence: UInt32,
+        flags: TCPFlags = [.ack],
+        _ payload: [UInt8] = []
     ) -> [UInt8] {
         ethernet(
             type: 0x0800,
-            ipv4(source, destination, protocolNumber: 6, tcp(sourcePort, destinationPort, sequence: sequence, flags: flags, payload)))
+            ipv4(
+                source,
+                destination,
+                protocolNumber: 6,
+                tcp(sourcePort, destinationPort, sequence: sequence, flags: flags, payload)
+            )
+        )
     }
 }
 
@@ -265,9 +308,16 @@ struct Collected {
         case .udp(let d):
             self.udp.append(
                 UDPRecord(
-                    source: d.source, destination: d.destination, payload: d.payloadBytes,
-                    declaredPayloadLength: d.declaredPayloadLength, frameNumber: d.frameNumber, vlan: d.vlan.ids,
-                    tunnel: d.tunnel, wasFragmented: d.wasFragmented))
+                    source: d.source,
+                    destination: d.destination,
+                    payload: d.payloadBytes,
+                    declaredPayloadLength: d.declaredPayloadLength,
+                    frameNumber: d.frameNumber,
+                    vlan: d.vlan.ids,
+                    tunnel: d.tunnel,
+                    wasFragmented: d.wasFragmented
+                )
+            )
         case .tcpData(let c): self.take(.data(c))
         case .tcpGap(let g): self.take(.gap(g))
         case .tcpClosed(let c): self.take(.closed(c))
@@ -281,8 +331,13 @@ struct Collected {
         case .data(let c):
             self.chunks.append(
                 ChunkRecord(
-                    flow: c.flow, bytes: c.copyBytes(), streamOffset: c.streamOffset, frameNumber: c.frameNumber,
-                    carriedBy: c.carriedByFrameNumber))
+                    flow: c.flow,
+                    bytes: c.copyBytes(),
+                    streamOffset: c.streamOffset,
+                    frameNumber: c.frameNumber,
+                    carriedBy: c.carriedByFrameNumber
+                )
+            )
         case .gap(let g): self.gaps.append(g)
         case .closed(let c): self.closed.append(c)
         }
@@ -304,11 +359,19 @@ func at(_ seconds: Double) -> CaptureTime {
 extension PacketDecoder {
     /// Decodes frames in order (frame numbers from `firstFrame`, one millisecond apart from `start`).
     mutating func run(
-        _ frames: [[UInt8]], linkType: LinkType = .ethernet, start: Double = 0, firstFrame: Int = 1,
+        _ frames: [[UInt8]],
+        linkType: LinkType = .ethernet,
+        start: Double = 0,
+        firstFrame: Int = 1,
         into collected: inout Collected
     ) {
         for (index, frame) in frames.enumerated() {
-            self.decode(frame: frame, linkType: linkType, timestamp: at(start + Double(index) * 0.001), frameNumber: firstFrame + index) {
+            self.decode(
+                frame: frame,
+                linkType: linkType,
+                timestamp: at(start + Double(index) * 0.001),
+                frameNumber: firstFrame + index
+            ) {
                 collected.take($0)
             }
         }

@@ -9,7 +9,10 @@ struct IPAndTunnelTests {
     func ipv4OptionsAreSkipped(optionBytes: Int) {
         var decoder = PacketDecoder()
         let options = [UInt8](repeating: 1, count: optionBytes)  // NOPs
-        let frame = Build.ethernet(type: 0x0800, Build.ipv4("10.1.1.1", "10.1.1.2", protocolNumber: 17, Self.innerUDP, options: options))
+        let frame = Build.ethernet(
+            type: 0x0800,
+            Build.ipv4("10.1.1.1", "10.1.1.2", protocolNumber: 17, Self.innerUDP, options: options)
+        )
         let out = decoder.run([frame])
         #expect(out.udp.first?.payload == Array("inner".utf8))
         #expect(out.udp.first?.source.port == 4000)
@@ -31,16 +34,29 @@ struct IPAndTunnelTests {
     @Test func ipv6ExtensionHeadersAreSkipped() {
         var decoder = PacketDecoder()
         // hop-by-hop -> routing (2 units) -> destination options -> UDP
-        let chain = Build.ipv6Extension(next: 43) + Build.ipv6Extension(next: 60, units: 2) + Build.ipv6Extension(next: 17)
-        let frame = Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 0, chain + Self.innerUDP))
+        let chain =
+            Build.ipv6Extension(next: 43) + Build.ipv6Extension(next: 60, units: 2) + Build.ipv6Extension(next: 17)
+        let frame = Build.ethernet(
+            type: 0x86DD,
+            Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 0, chain + Self.innerUDP)
+        )
         // An experimental header (253) is skipped the same way; ESP (50) cannot be.
         let experimental = Build.ethernet(
-            type: 0x86DD, Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 253, Build.ipv6Extension(next: 17) + Self.innerUDP))
-        let esp = Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 50, [UInt8](repeating: 7, count: 24)))
+            type: 0x86DD,
+            Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 253, Build.ipv6Extension(next: 17) + Self.innerUDP)
+        )
+        let esp = Build.ethernet(
+            type: 0x86DD,
+            Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 50, [UInt8](repeating: 7, count: 24))
+        )
         let noNext = Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::a", "2001:db8::b", nextHeader: 59, []))
         let out = decoder.run([frame, experimental, esp, noNext])
         #expect(out.udp.count == 2)
-        #expect(out.udp.allSatisfy { $0.payload == Array("inner".utf8) && $0.destination.description == "[2001:db8::b]:5000" })
+        #expect(
+            out.udp.allSatisfy {
+                $0.payload == Array("inner".utf8) && $0.destination.description == "[2001:db8::b]:5000"
+            }
+        )
         #expect(out.reasons == [.unsupportedTransport])
         #expect(out.undecodable.first?.detail == 50)
     }
@@ -56,8 +72,14 @@ struct IPAndTunnelTests {
         var decoder = PacketDecoder()
         let inner4 = Build.ipv4("192.168.1.10", "192.168.2.20", protocolNumber: 17, Self.innerUDP)
         let inner6 = Build.ipv6("fd00::10", "fd00::20", nextHeader: 17, Self.innerUDP)
-        let fourInFour = Build.ethernet(type: 0x0800, Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 4, inner4))
-        let sixInFour = Build.ethernet(type: 0x0800, Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 41, inner6))
+        let fourInFour = Build.ethernet(
+            type: 0x0800,
+            Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 4, inner4)
+        )
+        let sixInFour = Build.ethernet(
+            type: 0x0800,
+            Build.ipv4("198.51.100.1", "198.51.100.2", protocolNumber: 41, inner6)
+        )
         let fourInSix = Build.ethernet(type: 0x86DD, Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 4, inner4))
         let out = decoder.run([fourInFour, sixInFour, fourInSix])
         #expect(out.udp.count == 3)
@@ -84,7 +106,9 @@ struct IPAndTunnelTests {
         #expect(ok.udp.first?.tunnel.depth == 3)
     }
 
-    @Test(arguments: [(nil, nil, false), (UInt32(0xCAFE), nil, false), (UInt32(7), UInt32(99), false), (nil, UInt32(1), true)])
+    @Test(arguments: [
+        (nil, nil, false), (UInt32(0xCAFE), nil, false), (UInt32(7), UInt32(99), false), (nil, UInt32(1), true),
+    ])
     func greVariants(key: UInt32?, sequence: UInt32?, checksum: Bool) {
         var decoder = PacketDecoder()
         let inner = Build.ipv4("172.16.0.1", "172.16.0.2", protocolNumber: 17, Self.innerUDP)
@@ -102,8 +126,16 @@ struct IPAndTunnelTests {
         let inner6 = Build.ipv6("fd00::1", "fd00::2", nextHeader: 17, Self.innerUDP)
         let v6 = Build.ipv4("203.0.113.1", "203.0.113.2", protocolNumber: 47, Build.gre(protocolType: 0x86DD, inner6))
         let bridged = Build.ethernet(
-            type: 0x0800, Build.ipv4("172.16.0.1", "172.16.0.2", protocolNumber: 17, Self.innerUDP), tags: [(0x8100, 55)])
-        let teb = Build.ipv4("203.0.113.1", "203.0.113.2", protocolNumber: 47, Build.gre(protocolType: 0x6558, key: 1, bridged))
+            type: 0x0800,
+            Build.ipv4("172.16.0.1", "172.16.0.2", protocolNumber: 17, Self.innerUDP),
+            tags: [(0x8100, 55)]
+        )
+        let teb = Build.ipv4(
+            "203.0.113.1",
+            "203.0.113.2",
+            protocolNumber: 47,
+            Build.gre(protocolType: 0x6558, key: 1, bridged)
+        )
         let outerTagged = Build.ethernet(type: 0x0800, teb, tags: [(0x8100, 999)])
         let out = decoder.run([Build.ethernet(type: 0x0800, v6), outerTagged])
         #expect(out.udp.count == 2)
@@ -116,19 +148,25 @@ struct IPAndTunnelTests {
         var decoder = PacketDecoder()
         let pptp: [UInt8] = [0x30, 0x01, 0x88, 0x0B, 0, 0, 0, 0, 0, 0, 0, 0]
         let unknown = Build.gre(protocolType: 0x1234, [1, 2, 3])
-        let frames = [pptp, unknown].map { Build.ethernet(type: 0x0800, Build.ipv4("1.1.1.1", "2.2.2.2", protocolNumber: 47, $0)) }
+        let frames = [pptp, unknown].map {
+            Build.ethernet(type: 0x0800, Build.ipv4("1.1.1.1", "2.2.2.2", protocolNumber: 47, $0))
+        }
         let out = decoder.run(frames)
         #expect(out.reasons == [.unsupportedGRE, .unsupportedGRE])
     }
 
     static let mirrored = Build.ethernet(
-        type: 0x0800, Build.ipv4("10.20.30.40", "10.20.30.50", protocolNumber: 17, Build.udp(5060, 5060, Array("INVITE".utf8))),
-        tags: [(0x8100, 12)])
+        type: 0x0800,
+        Build.ipv4("10.20.30.40", "10.20.30.50", protocolNumber: 17, Build.udp(5060, 5060, Array("INVITE".utf8))),
+        tags: [(0x8100, 12)]
+    )
 
     @Test func erspanTypeII() {
         var decoder = PacketDecoder()
         let gre = Build.gre(protocolType: 0x88BE, sequence: 5, Build.erspanII(Self.mirrored))
-        let out = decoder.run([Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))])
+        let out = decoder.run([
+            Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))
+        ])
         #expect(out.udp.count == 1)
         #expect(out.udp.first?.payload == Array("INVITE".utf8))
         #expect(out.udp.first?.vlan == [12])
@@ -139,15 +177,23 @@ struct IPAndTunnelTests {
     @Test func erspanTypeIHasNoHeader() {
         var decoder = PacketDecoder()
         let gre = Build.gre(protocolType: 0x88BE, Self.mirrored)
-        let out = decoder.run([Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))])
+        let out = decoder.run([
+            Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))
+        ])
         #expect(out.udp.first?.payload == Array("INVITE".utf8))
     }
 
     @Test(arguments: [false, true])
     func erspanTypeIII(platformSubheader: Bool) {
         var decoder = PacketDecoder()
-        let gre = Build.gre(protocolType: 0x22EB, sequence: 9, Build.erspanIII(Self.mirrored, platformSubheader: platformSubheader))
-        let out = decoder.run([Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))])
+        let gre = Build.gre(
+            protocolType: 0x22EB,
+            sequence: 9,
+            Build.erspanIII(Self.mirrored, platformSubheader: platformSubheader)
+        )
+        let out = decoder.run([
+            Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))
+        ])
         #expect(out.undecodable.isEmpty)
         #expect(out.udp.first?.payload == Array("INVITE".utf8))
         #expect(out.udp.first?.source.description == "10.20.30.40:5060")
@@ -156,14 +202,23 @@ struct IPAndTunnelTests {
     @Test func erspanTypeIIICarryingIP() {
         var decoder = PacketDecoder()
         let ip = Build.ipv4("10.20.30.40", "10.20.30.50", protocolNumber: 17, Self.innerUDP)
-        let gre = Build.gre(protocolType: 0x22EB, sequence: 9, Build.erspanIII(ip, platformSubheader: false, frameType: 2))
-        let out = decoder.run([Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))])
+        let gre = Build.gre(
+            protocolType: 0x22EB,
+            sequence: 9,
+            Build.erspanIII(ip, platformSubheader: false, frameType: 2)
+        )
+        let out = decoder.run([
+            Build.ethernet(type: 0x0800, Build.ipv4("192.0.2.100", "192.0.2.200", protocolNumber: 47, gre))
+        ])
         #expect(out.udp.first?.payload == Array("inner".utf8))
     }
 
     @Test func unknownTransportIsReportedWithItsNumber() {
         var decoder = PacketDecoder()
-        let sctp = Build.ethernet(type: 0x0800, Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 132, [UInt8](repeating: 0, count: 12)))
+        let sctp = Build.ethernet(
+            type: 0x0800,
+            Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 132, [UInt8](repeating: 0, count: 12))
+        )
         let out = decoder.run([sctp])
         #expect(out.undecodable == [Undecodable(reason: .unsupportedTransport, detail: 132, frameNumber: 1)])
     }

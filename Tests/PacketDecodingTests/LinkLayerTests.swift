@@ -3,8 +3,18 @@ import Testing
 
 @Suite("Link layers")
 struct LinkLayerTests {
-    static let v4Packet = Build.ipv4("192.0.2.1", "192.0.2.2", protocolNumber: 17, Build.udp(5060, 5080, Array("v4".utf8)))
-    static let v6Packet = Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 17, Build.udp(5060, 5080, Array("v6".utf8)))
+    static let v4Packet = Build.ipv4(
+        "192.0.2.1",
+        "192.0.2.2",
+        protocolNumber: 17,
+        Build.udp(5060, 5080, Array("v4".utf8))
+    )
+    static let v6Packet = Build.ipv6(
+        "2001:db8::1",
+        "2001:db8::2",
+        nextHeader: 17,
+        Build.udp(5060, 5080, Array("v6".utf8))
+    )
 
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
@@ -17,23 +27,78 @@ struct LinkLayerTests {
     static let cases: [Case] = [
         Case(name: "ETHERNET v4", linkType: .ethernet, frame: Build.ethernet(type: 0x0800, v4Packet), isIPv6: false),
         Case(name: "ETHERNET v6", linkType: .ethernet, frame: Build.ethernet(type: 0x86DD, v6Packet), isIPv6: true),
-        Case(name: "NULL LE AF_INET", linkType: .null, frame: Build.null(family: 2, littleEndian: true, v4Packet), isIPv6: false),
-        Case(name: "NULL BE AF_INET", linkType: .null, frame: Build.null(family: 2, littleEndian: false, v4Packet), isIPv6: false),
-        Case(name: "NULL LE AF_INET6 24", linkType: .null, frame: Build.null(family: 24, littleEndian: true, v6Packet), isIPv6: true),
-        Case(name: "NULL LE AF_INET6 28", linkType: .null, frame: Build.null(family: 28, littleEndian: true, v6Packet), isIPv6: true),
-        Case(name: "NULL BE AF_INET6 30", linkType: .null, frame: Build.null(family: 30, littleEndian: false, v6Packet), isIPv6: true),
-        Case(name: "LOOP AF_INET", linkType: .loop, frame: Build.null(family: 2, littleEndian: false, v4Packet), isIPv6: false),
-        Case(name: "LOOP AF_INET6", linkType: .loop, frame: Build.null(family: 24, littleEndian: false, v6Packet), isIPv6: true),
+        Case(
+            name: "NULL LE AF_INET",
+            linkType: .null,
+            frame: Build.null(family: 2, littleEndian: true, v4Packet),
+            isIPv6: false
+        ),
+        Case(
+            name: "NULL BE AF_INET",
+            linkType: .null,
+            frame: Build.null(family: 2, littleEndian: false, v4Packet),
+            isIPv6: false
+        ),
+        Case(
+            name: "NULL LE AF_INET6 24",
+            linkType: .null,
+            frame: Build.null(family: 24, littleEndian: true, v6Packet),
+            isIPv6: true
+        ),
+        Case(
+            name: "NULL LE AF_INET6 28",
+            linkType: .null,
+            frame: Build.null(family: 28, littleEndian: true, v6Packet),
+            isIPv6: true
+        ),
+        Case(
+            name: "NULL BE AF_INET6 30",
+            linkType: .null,
+            frame: Build.null(family: 30, littleEndian: false, v6Packet),
+            isIPv6: true
+        ),
+        Case(
+            name: "LOOP AF_INET",
+            linkType: .loop,
+            frame: Build.null(family: 2, littleEndian: false, v4Packet),
+            isIPv6: false
+        ),
+        Case(
+            name: "LOOP AF_INET6",
+            linkType: .loop,
+            frame: Build.null(family: 24, littleEndian: false, v6Packet),
+            isIPv6: true
+        ),
         Case(name: "RAW 101 v4", linkType: .raw, frame: v4Packet, isIPv6: false),
         Case(name: "RAW 101 v6", linkType: .raw, frame: v6Packet, isIPv6: true),
         Case(name: "RAW 12", linkType: .rawAlias12, frame: v4Packet, isIPv6: false),
         Case(name: "RAW 14", linkType: .rawAlias14, frame: v6Packet, isIPv6: true),
         Case(name: "IPV4 228", linkType: .ipv4, frame: v4Packet, isIPv6: false),
         Case(name: "IPV6 229", linkType: .ipv6, frame: v6Packet, isIPv6: true),
-        Case(name: "LINUX_SLL v4", linkType: .linuxSLL, frame: Build.linuxSLL(protocolType: 0x0800, v4Packet), isIPv6: false),
-        Case(name: "LINUX_SLL v6", linkType: .linuxSLL, frame: Build.linuxSLL(protocolType: 0x86DD, v6Packet), isIPv6: true),
-        Case(name: "LINUX_SLL2 v4", linkType: .linuxSLL2, frame: Build.linuxSLL2(protocolType: 0x0800, v4Packet), isIPv6: false),
-        Case(name: "LINUX_SLL2 v6", linkType: .linuxSLL2, frame: Build.linuxSLL2(protocolType: 0x86DD, v6Packet), isIPv6: true),
+        Case(
+            name: "LINUX_SLL v4",
+            linkType: .linuxSLL,
+            frame: Build.linuxSLL(protocolType: 0x0800, v4Packet),
+            isIPv6: false
+        ),
+        Case(
+            name: "LINUX_SLL v6",
+            linkType: .linuxSLL,
+            frame: Build.linuxSLL(protocolType: 0x86DD, v6Packet),
+            isIPv6: true
+        ),
+        Case(
+            name: "LINUX_SLL2 v4",
+            linkType: .linuxSLL2,
+            frame: Build.linuxSLL2(protocolType: 0x0800, v4Packet),
+            isIPv6: false
+        ),
+        Case(
+            name: "LINUX_SLL2 v6",
+            linkType: .linuxSLL2,
+            frame: Build.linuxSLL2(protocolType: 0x86DD, v6Packet),
+            isIPv6: true
+        ),
     ]
 
     @Test("every link type delivers the UDP datagram", arguments: cases)
@@ -98,7 +163,9 @@ struct LinkLayerTests {
     @Test func ethernetPaddingIsIgnored() {
         var decoder = PacketDecoder()
         let frame = Build.ethernet(
-            type: 0x0800, Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, Build.udp(1, 2, [0xAA])) + [0, 0, 0, 0, 0, 0])
+            type: 0x0800,
+            Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, Build.udp(1, 2, [0xAA])) + [0, 0, 0, 0, 0, 0]
+        )
         let out = decoder.run([frame])
         #expect(out.udp.first?.payload == [0xAA])
     }
@@ -110,7 +177,12 @@ struct LinkLayerTests {
         var out = decoder.run([arp, llc])
         decoder.run([Self.v4Packet], linkType: 147, into: &out)
         decoder.run([Build.null(family: 7, littleEndian: true, Self.v4Packet)], linkType: .null, into: &out)
-        #expect(out.reasons == [.unsupportedNetworkProtocol, .unsupportedNetworkProtocol, .unsupportedLinkType, .unsupportedNetworkProtocol])
+        #expect(
+            out.reasons == [
+                .unsupportedNetworkProtocol, .unsupportedNetworkProtocol, .unsupportedLinkType,
+                .unsupportedNetworkProtocol,
+            ]
+        )
         #expect(out.undecodable.map(\.detail) == [0x0806, 38, 147, 7])
         let statistics = decoder.statistics
         #expect(statistics.count(of: .unsupportedNetworkProtocol) == 3)

@@ -8,11 +8,30 @@ struct RobustnessTests {
         let udp = Build.udp(5060, 5060, Array("SIP".utf8))
         let v4 = Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, udp, options: [1, 1, 1, 0])
         let v6 = Build.ipv6("::1", "::2", nextHeader: 0, Build.ipv6Extension(next: 17) + udp)
-        let fragment = Build.ipv6("::1", "::2", nextHeader: 44, Build.ipv6Fragment(next: 17, offset: 0, more: true, identification: 1) + udp)
-        let gre = Build.ipv4("1.1.1.1", "2.2.2.2", protocolNumber: 47,
-            Build.gre(protocolType: 0x22EB, key: 1, sequence: 2, Build.erspanIII(Build.ethernet(type: 0x0800, v4, tags: [(0x8100, 5)]), platformSubheader: true)))
+        let fragment = Build.ipv6(
+            "::1",
+            "::2",
+            nextHeader: 44,
+            Build.ipv6Fragment(next: 17, offset: 0, more: true, identification: 1) + udp
+        )
+        let gre = Build.ipv4(
+            "1.1.1.1",
+            "2.2.2.2",
+            protocolNumber: 47,
+            Build.gre(
+                protocolType: 0x22EB,
+                key: 1,
+                sequence: 2,
+                Build.erspanIII(Build.ethernet(type: 0x0800, v4, tags: [(0x8100, 5)]), platformSubheader: true)
+            )
+        )
         let icmp = Build.ipv4("9.9.9.9", "10.0.0.1", protocolNumber: 1, Build.icmp(type: 3, code: 3, v4))
-        let tcp = Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 6, Build.tcp(1, 2, sequence: 5, flags: [.ack], Array("data".utf8)))
+        let tcp = Build.ipv4(
+            "10.0.0.1",
+            "10.0.0.2",
+            protocolNumber: 6,
+            Build.tcp(1, 2, sequence: 5, flags: [.ack], Array("data".utf8))
+        )
         return [
             (.ethernet, Build.ethernet(type: 0x0800, v4, tags: [(0x88A8, 1), (0x8100, 2)])),
             (.ethernet, Build.ethernet(type: 0x8864, Build.pppoe(pppProtocol: 0x0057, v6))),
@@ -48,7 +67,9 @@ struct RobustnessTests {
     @Test func randomJunkOnEveryLinkType() {
         var generator = SplitMix64(seed: 0x5EED)
         var decoder = PacketDecoder()
-        let linkTypes: [LinkType] = [.null, .ethernet, .rawAlias12, .rawAlias14, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2, 9999]
+        let linkTypes: [LinkType] = [
+            .null, .ethernet, .rawAlias12, .rawAlias14, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2, 9999,
+        ]
         var events = 0
         for frameNumber in 0..<3000 {
             let length = Int(generator.next() % 200)
@@ -60,7 +81,12 @@ struct RobustnessTests {
                 frame[6] = frame[9]
             }
             let linkType = linkTypes[frameNumber % linkTypes.count]
-            decoder.decode(frame: frame, linkType: linkType, timestamp: at(Double(frameNumber) * 0.01), frameNumber: frameNumber) { _ in
+            decoder.decode(
+                frame: frame,
+                linkType: linkType,
+                timestamp: at(Double(frameNumber) * 0.01),
+                frameNumber: frameNumber
+            ) { _ in
                 events += 1
             }
         }

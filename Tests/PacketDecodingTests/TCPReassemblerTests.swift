@@ -12,16 +12,35 @@ struct TCPHarness {
     }
 
     @discardableResult
-    mutating func send(_ flow: TCPFlow, _ sequence: UInt32, _ text: String = "", flags: TCPFlags = [.ack], at seconds: Double = 0) -> Int {
+    mutating func send(
+        _ flow: TCPFlow,
+        _ sequence: UInt32,
+        _ text: String = "",
+        flags: TCPFlags = [.ack],
+        at seconds: Double = 0
+    ) -> Int {
         self.send(flow, sequence, Array(text.utf8), flags: flags, at: seconds)
     }
 
     @discardableResult
-    mutating func send(_ flow: TCPFlow, _ sequence: UInt32, _ bytes: [UInt8], flags: TCPFlags = [.ack], at seconds: Double = 0) -> Int {
+    mutating func send(
+        _ flow: TCPFlow,
+        _ sequence: UInt32,
+        _ bytes: [UInt8],
+        flags: TCPFlags = [.ack],
+        at seconds: Double = 0
+    ) -> Int {
         self.frame += 1
         let frameNumber = self.frame
         bytes.withUnsafeBytes { raw in
-            let segment = TCPSegment(flow: flow, sequenceNumber: sequence, flags: flags, payload: raw, timestamp: at(seconds), frameNumber: frameNumber)
+            let segment = TCPSegment(
+                flow: flow,
+                sequenceNumber: sequence,
+                flags: flags,
+                payload: raw,
+                timestamp: at(seconds),
+                frameNumber: frameNumber
+            )
             self.reassembler.process(segment) { self.out.take($0) }
         }
         return frameNumber
@@ -306,7 +325,13 @@ struct TCPReassemblerTests {
             Build.tcpFrame(sequence: 8, Array("?!".utf8)),  // retransmission: already delivered
             Build.ethernet(
                 type: 0x86DD,
-                Build.ipv6("2001:db8::1", "2001:db8::2", nextHeader: 6, Build.tcp(5061, 5060, sequence: 77, flags: [.ack], Array("v6".utf8)))),
+                Build.ipv6(
+                    "2001:db8::1",
+                    "2001:db8::2",
+                    nextHeader: 6,
+                    Build.tcp(5061, 5060, sequence: 77, flags: [.ack], Array("v6".utf8))
+                )
+            ),
         ]
         let out = decoder.run(frames)
         let flow = TCPFlow(source: Endpoint("10.0.0.1:40000")!, destination: Endpoint("10.0.0.2:5060")!)
