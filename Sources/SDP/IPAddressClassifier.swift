@@ -278,3 +278,12 @@ public enum IPAddressClassifier {
         return !last.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 }
+
+extension IPAddressClass {
+    /// The description with its indefinite article, for sentences: "an RFC 1918 private", "a link-local".
+    public var withArticle: String {
+        let text = self.description
+        let vowelSound = text.hasPrefix("RFC") || text.hasPrefix("IPv6") || "aeiou".contains(text.first ?? "x")
+        return (vowelSound ? "an " : "a ") + text
+    }
+}

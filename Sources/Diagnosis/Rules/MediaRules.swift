@@ -103,7 +103,7 @@ enum MediaRules {
                 }
                 let missingClass = IPAddressClassifier.classify(missingTarget.address.description)
                 if missingClass.isNonRoutable && missingClass != .documentation {
-                    text += "; \(missingTarget.address) is a \(missingClass) address, which the \(from) cannot reach"
+                    text += "; \(missingTarget.address) is \(missingClass.withArticle) address, which the \(from) cannot reach"
                 }
                 let icmp = missingToCallee ? icmpForCallee : icmpForCaller
                 if let first = icmp.first {

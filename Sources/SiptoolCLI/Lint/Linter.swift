@@ -262,14 +262,14 @@ public enum Linter {
                 if top.rport == .absent && top.received == nil {
                     findings.append(LintFinding(
                         .warning, "nat.private-via", line: context.line(topField.line),
-                        "the top Via sent-by \(sentBy) is a \(addressClass) address and has no ;rport: if this "
+                        "the top Via sent-by \(sentBy) is \(addressClass.withArticle) address and has no ;rport: if this "
                             + "request crosses NAT, responses go to an address the server cannot reach",
                         hint: "send requests with ;rport (RFC 3581) so the server answers to the packet's source address"
                     ))
                 } else {
                     findings.append(LintFinding(
                         .info, "nat.private-via", line: context.line(topField.line),
-                        "the top Via sent-by \(sentBy) is a \(addressClass) address; ;rport is present, so a server "
+                        "the top Via sent-by \(sentBy) is \(addressClass.withArticle) address; ;rport is present, so a server "
                             + "that follows RFC 3581 answers to the packet's real source address"
                     ))
                 }
@@ -291,7 +291,7 @@ public enum Linter {
                 }
                 findings.append(LintFinding(
                     .warning, "nat.private-contact", line: context.line(field.line),
-                    "the Contact \(target) is a \(addressClass) address; " + consequence,
+                    "the Contact \(target) is \(addressClass.withArticle) address; " + consequence,
                     hint: "make the PBX advertise its public address (external address / NAT settings), "
                         + "or register through an SBC or with RFC 5626 outbound"
                 ))
@@ -481,7 +481,7 @@ public enum Linter {
                 } else if addressClass.isNonRoutable && addressClass != .documentation {
                     findings.append(LintFinding(
                         .warning, "nat.private-sdp-address",
-                        "the \(role) asks for RTP at \(connection.address):\(media.port), a \(addressClass) address: "
+                        "the \(role) asks for RTP at \(connection.address):\(media.port), \(addressClass.withArticle) address: "
                             + "if this crosses NAT, the far end sends audio where it cannot arrive (one-way audio) "
                             + "unless it uses symmetric RTP and sends to where your packets come from",
                         hint: "advertise the public address in SDP (PBX external media address / NAT settings), "
