@@ -4,7 +4,7 @@
 # quote (the machine may be shared). Usage: bench/run.sh [MESSAGES_FOR_TSHARK]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count=${1:-100000}
+count=${1:-20000}
 
 scripts/install-deps.sh test
 swift build -c release --product siptool-bench >/dev/null
