@@ -75,7 +75,7 @@ let package = Package(
         // MARK: - Front end
         .target(
             name: "SiptoolCLI",
-            dependencies: ["SIPMessages", "SDP", "SIPAuth"],
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
