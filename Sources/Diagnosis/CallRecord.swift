@@ -152,7 +152,11 @@ extension CallRecord {
         }
         let bye = self.events.first { $0.method == .bye }
         let cancel = self.events.first { $0.method == .cancel }
-        let final = self.finalResponse
+        var final = self.finalResponse
+        if self.kind != .call, let method = first?.method {
+            // A registration (or OPTIONS, ...) ends with the last final response to its method.
+            final = self.events.last { ($0.statusCode ?? 0) >= 200 && $0.message.cseq?.method == method }
+        }
 
         var ending: CallSummary.Ending
         if self.kind != .call {

@@ -41,7 +41,15 @@ public struct CallReport: Sendable {
         captureStart: CaptureTime,
         captureHasRTP: Bool
     ) -> CallReport {
-        let summary = call.summarize()
+        var summary = call.summarize()
+        // Without a BYE the call lasted at least as long as its media.
+        if summary.ending == .stillActive, let answered = summary.timeToAnswerMs, let start = summary.start,
+            let lastMedia = streams.map(\.lastTime).max()
+        {
+            let inviteTime = call.firstInvite?.time ?? start
+            let mediaEnd = lastMedia.milliseconds(since: inviteTime) - answered
+            summary.durationMs = max(summary.durationMs ?? 0, mediaEnd)
+        }
         let context = RuleContext(
             captureStart: captureStart, candidatePassword: options.candidatePassword, summary: summary,
             captureHasRTP: captureHasRTP

@@ -109,9 +109,36 @@ public struct CaptureAnalyzer {
             )
             self.record(event)
         } catch let error {
+            // Real phones send Request-URIs RFC 3261 refuses (an IPv6 host without brackets, RFC 5118
+            // §4.10). The rest of the message is still worth reading: parse it with the Request-URI
+            // replaced, and say so.
+            if error.line == 1, error.code == .malformedURI, let patched = Self.replacingRequestURI(datagram.payload),
+                let result = try? SIPDatagramParser.parse(patched)
+            {
+                self.counters.lenientlyParsedSIP += 1
+                self.counters.noteUnparseable(frame: datagram.frameNumber, reason: error.description + " (read with the Request-URI replaced)", truncated: false)
+                self.record(SIPEvent(
+                    frame: datagram.frameNumber, time: datagram.timestamp, source: datagram.source,
+                    destination: datagram.destination, transport: .udp, message: result.message,
+                    trailingBytes: result.trailingByteCount
+                ))
+                return
+            }
             self.counters.unparseableSIP += 1
             self.counters.noteUnparseable(frame: datagram.frameNumber, reason: error.description, truncated: datagram.isTruncated)
         }
+    }
+
+    /// The datagram with its Request-URI (the second token of the first line) replaced by a
+    /// placeholder, or nil when the first line does not have three tokens.
+    static func replacingRequestURI(_ payload: UnsafeRawBufferPointer) -> [UInt8]? {
+        let bytes = Array(payload)
+        guard let firstSpace = bytes.firstIndex(of: 0x20),
+            let lineEnd = bytes.firstIndex(of: 0x0A),
+            firstSpace < lineEnd,
+            let secondSpace = bytes[(firstSpace + 1)..<lineEnd].lastIndex(of: 0x20)
+        else { return nil }
+        return Array(bytes[...firstSpace]) + Array("sip:unparseable.invalid".utf8) + Array(bytes[secondSpace...])
     }
 
     private mutating func ingestTCP(_ chunk: TCPChunk) {
@@ -228,6 +255,8 @@ public struct AnalyzerCounters: Sendable {
     public var sipRetransmissions = 0
     public var sipWithoutCallID = 0
     public var unparseableSIP = 0
+    /// Messages read despite a Request-URI RFC 3261 refuses.
+    public var lenientlyParsedSIP = 0
     public var undecodableFrames = 0
     /// The first few unparseable SIP payloads, for the report.
     public var unparseableSamples: [(frame: Int, reason: String)] = []

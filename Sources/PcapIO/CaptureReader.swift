@@ -112,6 +112,43 @@ public final class CaptureReader {
         if let handle = self.handle { pcap_close(handle) }
     }
 
+    /// The next packet, or nil at the end (or at damage, which sets ``truncation``). Its bytes stay
+    /// valid until the next call on this reader, so several readers can be merged by time.
+    public func nextPacket() -> CapturedPacket? {
+        guard let handle = self.handle else { return nil }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            let status = pcap_next_ex(handle, &header, &data)
+            if status == 1, let header, let data {
+                self.framesRead += 1
+                let record = header.pointee
+                return CapturedPacket(
+                    frameNumber: self.framesRead,
+                    seconds: Int64(record.ts.tv_sec),
+                    nanoseconds: Int64(record.ts.tv_usec),
+                    linkType: self.linkType,
+                    bytes: UnsafeRawBufferPointer(start: data, count: Int(record.caplen)),
+                    originalLength: Int(record.len)
+                )
+            } else if status == 0 {
+                continue
+            } else {
+                if status != PCAP_ERROR_BREAK {
+                    self.truncation = "the capture is damaged after frame \(self.framesRead) (\(String(cString: pcap_geterr(handle)))); "
+                        + "the \(self.framesRead) frame(s) before it were read"
+                }
+                return nil
+            }
+        }
+    }
+
+    /// How far into the file reading has got, in bytes (for progress); nil for stdin.
+    public var bytesRead: Int? {
+        guard self.path != "-", let handle = self.handle, let file = pcap_file(handle) else { return nil }
+        return ftell(file)
+    }
+
     /// Calls `body` for every packet in order. Stops early (and sets ``truncation``) when the file is
     /// damaged; returns normally in both cases.
     public func forEachPacket(_ body: (CapturedPacket) throws -> Void) rethrows {

@@ -63,8 +63,7 @@ public struct RTPHeader: Hashable, Sendable {
     public static func looksLikeRTP(_ packet: UnsafeRawBufferPointer) -> Bool {
         guard let header = RTPHeader.parse(packet) else { return false }
         let pt = header.payloadType
-        return !(72...76).contains(pt) && header.payloadLength > 0 && packet.count <= 1500
-            && packet[0] & 0x0F == 0 && !Self.isRTCP(packet)
+        return !(72...76).contains(pt) && header.payloadLength > 0 && packet.count <= 1500 && !Self.isRTCP(packet)
     }
 }
 

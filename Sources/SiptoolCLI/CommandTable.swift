@@ -2,6 +2,7 @@
 /// page test all read this table.
 public enum CommandTable {
     public static let all: [CommandSpec] = [
+        DiagnoseCommand.spec,
         LintCommand.spec,
         HelpCommands.help,
         HelpCommands.version,

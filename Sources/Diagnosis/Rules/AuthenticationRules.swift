@@ -48,7 +48,20 @@ enum AuthenticationRules {
                 let warning = event.message.headers.first(.warning)
                 var evidence = [context.evidence(event, "403 \(reason)")]
                 if let warning { evidence.append(Evidence(frame: event.frame, time: context.seconds(event.time), "Warning", warning)) }
-                if let request, let credentials = Self.credentials(in: request.message) {
+                let lowered = (reason + " " + (warning ?? "")).lowercased()
+                let saysCredentials = ["password", "credential", "authenticat", "auth fail", "bad user", "unknown user"].contains { lowered.contains($0) }
+                if let request, let credentials = Self.credentials(in: request.message), saysCredentials {
+                    evidence.append(context.evidence(request, "request with credentials for '\(credentials.username)'"))
+                    findings.append(Finding(
+                        .authCredentialsRejected, .error,
+                        "the server refused the credentials with 403 (\"\(reason)\"): username '\(credentials.username)' "
+                            + "in realm '\(credentials.realm)' has the wrong password, or the username is not the auth "
+                            + "username the provider expects (often not the name shown on its dashboard)",
+                        fix: "check the auth username and password of the trunk; run again with --password-env VAR to "
+                            + "find out which one is wrong",
+                        evidence: evidence
+                    ))
+                } else if let request, let credentials = Self.credentials(in: request.message) {
                     evidence.append(context.evidence(request, "request with credentials for '\(credentials.username)'"))
                     findings.append(Finding(
                         .authForbiddenAfterAuth, .error,

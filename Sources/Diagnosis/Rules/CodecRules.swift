@@ -49,7 +49,16 @@ enum CodecRules {
                 context.evidence(offerEvent, "offer: \(Self.codecList(offerEntry.sdp))"),
                 context.evidence(answerEvent, "answer: \(Self.codecList(entry.sdp))"),
             ]
+            // One finding per kind of problem: an answer with three extra codecs is one problem.
+            var grouped: [(SDPNegotiationProblem, [String])] = []
             for problem in result.problems where problem.severity != .info {
+                if let index = grouped.firstIndex(where: { $0.0.code == problem.code }) {
+                    grouped[index].1.append(problem.explanation)
+                } else {
+                    grouped.append((problem, [problem.explanation]))
+                }
+            }
+            for (problem, explanations) in grouped {
                 let code: FindingCode
                 switch problem.code {
                 case .noCommonCodec: code = .sdpNoCommonCodec
@@ -62,8 +71,9 @@ enum CodecRules {
                 if code == .sdpNoCommonCodec && (answerEvent.statusCode ?? 0) / 100 == 2 {
                     severity = .error
                 }
-                if findings.contains(where: { $0.code == code && $0.summary == problem.explanation }) { continue }
-                findings.append(Finding(code, severity, problem.explanation, fix: Self.fix(for: code), evidence: evidence))
+                let summary = explanations.joined(separator: "; ")
+                if findings.contains(where: { $0.code == code && $0.summary == summary }) { continue }
+                findings.append(Finding(code, severity, summary, fix: Self.fix(for: code), evidence: evidence))
             }
         }
         return findings

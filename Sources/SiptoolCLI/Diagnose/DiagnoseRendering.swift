@@ -212,6 +212,7 @@ enum DiagnoseRendering {
             ("warnings", .array(overview.warnings.map { .string($0) })),
             ("counters", .object([
                 ("sip_messages", .int(c.sipMessages)),
+                ("sip_pdus", .int(c.sipMessages + c.unparseableSIP)),
                 ("sip_retransmissions", .int(c.sipRetransmissions)),
                 ("unparseable_sip", .int(c.unparseableSIP)),
                 ("undecodable_frames", .int(c.undecodableFrames)),
