@@ -156,7 +156,7 @@ public struct CaptureAnalyzer {
                 time: chunk.timestamp,
                 source: chunk.flow.source,
                 destination: chunk.flow.destination,
-                transport: .tcp,
+                transport: stream.isWebSocket ? .webSocket : .tcp,
                 message: message
             ))
         }
@@ -312,8 +312,47 @@ struct TCPSIPStream {
         self.huntBuffer.removeAll()
     }
 
+    /// After an HTTP Upgrade to WebSocket (RFC 6455), SIP travels one message per WebSocket message
+    /// (RFC 7118 §5) instead of Content-Length framing.
+    private var webSocket: WebSocketDeframer?
+    private var handshake: [UInt8]?
+    /// Transport this stream turned out to carry.
+    var isWebSocket: Bool { self.webSocket != nil }
+
     /// Appends bytes; returns the complete messages and the number of framing errors.
     mutating func append(_ bytes: UnsafeRawBufferPointer) -> ([SIPMessage], Int) {
+        if var deframer = self.webSocket {
+            let (payloads, failed) = deframer.append(bytes)
+            self.webSocket = deframer
+            var messages: [SIPMessage] = []
+            for payload in payloads where SIPSniffer.looksLikeSIP(payload) {
+                if let message = try? SIPDatagramParser.parse(payload).message { messages.append(message) }
+            }
+            return (messages, failed ? 1 : 0)
+        }
+        // An HTTP handshake ("GET ... Upgrade: websocket" / "HTTP/1.1 101") comes before WebSocket frames.
+        if self.handshake != nil || (self.hunting && self.huntBuffer.isEmpty && Self.startsHTTP(bytes)) {
+            var head = (self.handshake ?? []) + Array(bytes)
+            if let end = Self.endOfHead(head) {
+                let text = String(decoding: head[..<end], as: UTF8.self).lowercased()
+                self.handshake = nil
+                if text.contains("upgrade: websocket") {
+                    var deframer = WebSocketDeframer()
+                    let rest = Array(head[end...])
+                    head = []
+                    let (payloads, _) = rest.withUnsafeBytes { deframer.append($0) }
+                    self.webSocket = deframer
+                    var messages: [SIPMessage] = []
+                    for payload in payloads where SIPSniffer.looksLikeSIP(payload) {
+                        if let message = try? SIPDatagramParser.parse(payload).message { messages.append(message) }
+                    }
+                    return (messages, 0)
+                }
+                return ([], 0)
+            }
+            self.handshake = head.count < 16_384 ? head : nil
+            return ([], 0)
+        }
         var errors = 0
         if self.hunting {
             self.huntBuffer.append(contentsOf: bytes)
@@ -344,6 +383,19 @@ struct TCPSIPStream {
         return (messages, errors)
     }
 
+    static func startsHTTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let prefixes: [[UInt8]] = [Array("GET ".utf8), Array("HTTP/1.1 101".utf8)]
+        return prefixes.contains { prefix in bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 } }
+    }
+
+    static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 3..<bytes.count where bytes[index] == 0x0A && bytes[index - 1] == 0x0D && bytes[index - 2] == 0x0A && bytes[index - 3] == 0x0D {
+            return index + 1
+        }
+        return nil
+    }
+
     /// The offset of the first line that looks like a SIP start line.
     static func findStartLine(_ bytes: [UInt8]) -> Int? {
         var lineStart = 0
@@ -356,5 +408,66 @@ struct TCPSIPStream {
             }
             return nil
         }
+    }
+}
+
+/// Reassembles WebSocket messages from frames (RFC 6455 §5.2): unmasks client frames, joins
+/// continuation frames, skips control frames. Bounded: a message larger than 1 MiB is dropped.
+struct WebSocketDeframer {
+    private var buffer: [UInt8] = []
+    private var message: [UInt8] = []
+    static let maximumMessage = 1 << 20
+
+    /// Appends bytes and returns every complete data message; the flag is true when a frame could
+    /// not be read (the stream is then abandoned).
+    mutating func append(_ bytes: UnsafeRawBufferPointer) -> ([[UInt8]], Bool) {
+        self.buffer.append(contentsOf: bytes)
+        var messages: [[UInt8]] = []
+        var offset = 0
+        while self.buffer.count - offset >= 2 {
+            let first = self.buffer[offset]
+            let second = self.buffer[offset + 1]
+            let fin = first & 0x80 != 0
+            let opcode = first & 0x0F
+            let masked = second & 0x80 != 0
+            var length = Int(second & 0x7F)
+            var header = 2
+            if length == 126 {
+                guard self.buffer.count - offset >= 4 else { break }
+                length = Int(self.buffer[offset + 2]) << 8 | Int(self.buffer[offset + 3])
+                header = 4
+            } else if length == 127 {
+                guard self.buffer.count - offset >= 10 else { break }
+                var value: UInt64 = 0
+                for index in 2..<10 { value = value << 8 | UInt64(self.buffer[offset + index]) }
+                guard value <= UInt64(Self.maximumMessage) else {
+                    self.buffer.removeAll()
+                    return (messages, true)
+                }
+                length = Int(value)
+                header = 10
+            }
+            let maskOffset = offset + header
+            if masked { header += 4 }
+            guard self.buffer.count - offset >= header + length else { break }
+            let start = offset + header
+            var payload = Array(self.buffer[start..<(start + length)])
+            if masked {
+                for index in payload.indices { payload[index] ^= self.buffer[maskOffset + index % 4] }
+            }
+            offset += header + length
+            if opcode >= 8 { continue }  // close, ping, pong
+            if self.message.count + payload.count > Self.maximumMessage {
+                self.message.removeAll()
+                continue
+            }
+            self.message += payload
+            if fin {
+                messages.append(self.message)
+                self.message.removeAll()
+            }
+        }
+        self.buffer.removeFirst(offset)
+        return (messages, false)
     }
 }
