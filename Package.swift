@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiptoolCLITests",
-            dependencies: ["SiptoolCLI", "SIPMessages", "SDP"],
+            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

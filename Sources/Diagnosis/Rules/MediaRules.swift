@@ -111,7 +111,7 @@ enum MediaRules {
                 }
                 findings.append(Finding(
                     .mediaOneWay, .error, text,
-                    fix: missingClass.isNonRoutable
+                    fix: missingClass.isNonRoutable && missingClass != .documentation
                         ? "make the \(to) announce its public address in SDP (NAT settings / external media address), or use "
                             + "symmetric RTP (send to where the RTP comes from)"
                         : "open UDP from the \(from)'s media address to \(missingTarget) (RTP port range) on the firewalls "
