@@ -19,7 +19,7 @@ public struct CallRecord: Sendable {
     /// Every SIP message of the Call-ID, in capture order.
     public var events: [SIPEvent] = []
     /// SDP bodies in capture order, with the event index that carried them.
-    public var sessionDescriptions: [(eventIndex: Int, sdp: SessionDescription)] = []
+    public var sessionDescriptions: [SDPEntry] = []
     /// Capture time of the last message, for timeouts.
     public var lastActivity: CaptureTime
 
@@ -69,6 +69,12 @@ public struct CallRecord: Sendable {
         for (index, event) in self.events.enumerated() where predicate(event) { return (index, event) }
         return nil
     }
+}
+
+/// One SDP body of a call and the message (by index into ``CallRecord/events``) that carried it.
+public struct SDPEntry: Sendable {
+    public var eventIndex: Int
+    public var sdp: SessionDescription
 }
 
 /// The timings and outcome of a call, derived from its record.

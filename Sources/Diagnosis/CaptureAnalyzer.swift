@@ -201,7 +201,7 @@ public struct CaptureAnalyzer {
         let index = self.calls[callID]!.events.count
         self.calls[callID]!.events.append(event)
         for sdp in sdps {
-            self.calls[callID]!.sessionDescriptions.append((index, sdp))
+            self.calls[callID]!.sessionDescriptions.append(SDPEntry(eventIndex: index, sdp: sdp))
             self.media.announce(sdp, by: event, callID: callID)
         }
     }

@@ -26,8 +26,9 @@ struct MediaTracker {
         var ssrc: UInt32
     }
 
-    struct StreamState {
-        var key: StreamKey
+    /// A class so that each packet updates its stream in place with one dictionary lookup.
+    final class StreamState {
+        let key: StreamKey
         var callID: String?
         var setupMethod: String
         var payloads: [UInt8: RTPPayloadInfo]
@@ -43,9 +44,29 @@ struct MediaTracker {
         var level = AudioLevelMeter()
         var dtmf = DTMFTracker()
         var rtcp: [RTPStreamReport.RTCPView] = []
+        /// The payload info of the previous packet: streams rarely change payload type.
+        var lastPayloadType: UInt8?
+        var lastInfo: RTPPayloadInfo?
+        /// The SDP generation under which the stream was last classified.
+        var generation = 0
+
+        init(key: StreamKey, callID: String?, setupMethod: String, payloads: [UInt8: RTPPayloadInfo], firstFrame: Int, lastFrame: Int, firstTime: CaptureTime, lastTime: CaptureTime) {
+            self.key = key
+            self.callID = callID
+            self.setupMethod = setupMethod
+            self.payloads = payloads
+            self.firstFrame = firstFrame
+            self.lastFrame = lastFrame
+            self.firstTime = firstTime
+            self.lastTime = lastTime
+        }
     }
 
     private var announced: [Endpoint: Announcement] = [:]
+    /// Bumped by every SDP: a stream classified under an older generation is looked up again.
+    private var generation = 0
+    /// The endpoints each call announced, to forget them when the call is finished.
+    private var announcedByCall: [String: [Endpoint]] = [:]
     private var streams: [StreamKey: StreamState] = [:]
     private var streamsByCall: [String: [StreamKey]] = [:]
     private var lastActivity: [String: CaptureTime] = [:]
@@ -58,6 +79,7 @@ struct MediaTracker {
     // MARK: - Signalling
 
     mutating func announce(_ sdp: SessionDescription, by event: SIPEvent, callID: String) {
+        self.generation &+= 1
         for media in sdp.media where !media.isRejected {
             guard let connection = sdp.effectiveConnections(of: media).first,
                 let address = NetworkAddress(connection.address), connection.addressClass != .unspecified,
@@ -76,14 +98,17 @@ struct MediaTracker {
                 // T.38 (m=image udptl) or another non-RTP transport now owns this address: like tshark,
                 // packets to and from it are no longer RTP.
                 self.announced[Endpoint(address: address, port: port)] = Announcement(callID: callID, frame: event.frame, payloads: [:], isRTCPPort: false, rtcpMux: false, isRTP: false)
+                self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: port))
                 continue
             }
             let mux = media.isRTCPMultiplexed
             self.announced[Endpoint(address: address, port: port)] = Announcement(callID: callID, frame: event.frame, payloads: payloads, isRTCPPort: false, rtcpMux: mux)
+            self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: port))
             // RFC 3605 a=rtcp, else RTP port + 1 (RFC 3550 §11).
             let rtcpPort = media.rtcp.flatMap { UInt16(exactly: $0.port) } ?? (port < 65535 ? port + 1 : port)
             if !mux || rtcpPort != port {
                 self.announced[Endpoint(address: address, port: rtcpPort)] = Announcement(callID: callID, frame: event.frame, payloads: payloads, isRTCPPort: true, rtcpMux: mux)
+                self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: rtcpPort))
             }
         }
     }
@@ -92,6 +117,15 @@ struct MediaTracker {
 
     mutating func ingestUDP(_ datagram: UDPDatagram, calls: inout [String: CallRecord], options: AnalyzerOptions) {
         let payload = datagram.payload
+        // Fast path: a packet of a stream already known, with no SDP change since it was classified.
+        if !RTPHeader.isRTCP(payload), let header = RTPHeader.parse(payload),
+            let state = self.streams[StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)],
+            state.generation == self.generation
+        {
+            self.totalRTPPackets += 1
+            self.update(state, datagram: datagram, header: header)
+            return
+        }
         // Like Wireshark's conversation lookup, the source endpoint's announcement wins over the
         // destination's (it decides how a stream is classified when the two sides disagree).
         let announcement = self.announced[datagram.source] ?? self.announced[datagram.destination]
@@ -113,42 +147,65 @@ struct MediaTracker {
     private mutating func ingestRTP(_ datagram: UDPDatagram, header: RTPHeader, callID: String?, setup: String, payloads: [UInt8: RTPPayloadInfo]) {
         let key = StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)
         self.totalRTPPackets += 1
-        if self.streams[key] == nil {
+        let state: StreamState
+        if let existing = self.streams[key] {
+            state = existing
+            if existing.callID != callID || existing.setupMethod != setup {
+                // An SDP now claims a stream that was found heuristically (or moved it to another call).
+                existing.callID = callID
+                existing.setupMethod = setup
+                existing.payloads = payloads
+                existing.lastInfo = nil
+                if let callID, !(self.streamsByCall[callID]?.contains(key) ?? false) { self.streamsByCall[callID, default: []].append(key) }
+            }
+        } else {
             if callID == nil && self.streams.count >= Self.maximumUnassociatedStreams {
                 self.untrackedHeuristicPackets += 1
                 return
             }
-            self.streams[key] = StreamState(
+            state = StreamState(
                 key: key, callID: callID, setupMethod: setup, payloads: payloads,
                 firstFrame: datagram.frameNumber, lastFrame: datagram.frameNumber,
                 firstTime: datagram.timestamp, lastTime: datagram.timestamp
             )
+            self.streams[key] = state
             if let callID { self.streamsByCall[callID, default: []].append(key) }
         }
-        if let callID { self.lastActivity[callID] = datagram.timestamp }
+        state.generation = self.generation
+        self.update(state, datagram: datagram, header: header)
+    }
+
+    /// Feeds one packet to its stream's statistics.
+    private func update(_ state: StreamState, datagram: UDPDatagram, header: RTPHeader) {
         let pt = header.payloadType
-        let info = self.streams[key]!.payloads[pt] ?? RTPPayloadInfo.staticType(pt) ?? Self.unknownDynamic(pt)
+        let info: RTPPayloadInfo
+        if pt == state.lastPayloadType, let cached = state.lastInfo {
+            info = cached
+        } else {
+            info = state.payloads[pt] ?? RTPPayloadInfo.staticType(pt) ?? Self.unknownDynamic(pt)
+            state.lastPayloadType = pt
+            state.lastInfo = info
+        }
         let arrivalMs = Double(datagram.timestamp.nanosecondsSinceEpoch) / 1_000_000
         let body = UnsafeRawBufferPointer(rebasing: datagram.payload[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
-        // Mutate in place (no copy of the stream state per packet).
-        self.streams[key]!.packets += 1
-        self.streams[key]!.lastFrame = datagram.frameNumber
-        self.streams[key]!.lastTime = datagram.timestamp
-        if !self.streams[key]!.payloadTypes.contains(pt) { self.streams[key]!.payloadTypes.append(pt) }
-        self.streams[key]!.tshark.add(
+        state.packets += 1
+        state.lastFrame = datagram.frameNumber
+        state.lastTime = datagram.timestamp
+        if !state.payloadTypes.contains(pt) { state.payloadTypes.append(pt) }
+        state.tshark.add(
             sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
             arrivalMs: arrivalMs, clockRate: info.isTelephoneEvent ? 0 : info.clockRate
         )
         let audioClock = info.isTelephoneEvent || info.isComfortNoise || info.clockRate == 0 ? nil : info.clockRate
-        self.streams[key]!.rfc.add(
+        state.rfc.add(
             sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
             arrivalMs: arrivalMs, audioClockRate: audioClock
         )
         if info.isTelephoneEvent {
-            self.streams[key]!.eventPackets += 1
-            self.streams[key]!.dtmf.add(payload: body, timestamp: header.timestamp, arrivalMs: arrivalMs, clockRate: 8000, frame: datagram.frameNumber)
+            state.eventPackets += 1
+            state.dtmf.add(payload: body, timestamp: header.timestamp, arrivalMs: arrivalMs, clockRate: 8000, frame: datagram.frameNumber)
         } else if pt == 0 || pt == 8 {
-            self.streams[key]!.level.addG711(body, muLaw: pt == 0)
+            state.level.addG711(body, muLaw: pt == 0)
         }
     }
 
@@ -178,7 +235,7 @@ struct MediaTracker {
                     roundTripMs: block.roundTripMs(arrivalCompactNTP: compact),
                     frame: datagram.frameNumber
                 )
-                if (self.streams[key]?.rtcp.count ?? 0) < 1000 { self.streams[key]?.rtcp.append(view) }
+                if let state = self.streams[key], state.rtcp.count < 1000 { state.rtcp.append(view) }
             }
         }
     }
@@ -195,14 +252,20 @@ struct MediaTracker {
     // MARK: - Finishing
 
     func isActive(callID: String, now: CaptureTime, idleSeconds: Int64) -> Bool {
-        guard let last = self.lastActivity[callID] else { return false }
+        var last = self.lastActivity[callID]
+        for key in self.streamsByCall[callID] ?? [] {
+            if let time = self.streams[key]?.lastTime, last.map({ time > $0 }) ?? true { last = time }
+        }
+        guard let last else { return false }
         return now.nanoseconds(since: last) < idleSeconds * 1_000_000_000
     }
 
     mutating func takeStreams(callID: String) -> [RTPStreamReport] {
         let keys = self.streamsByCall.removeValue(forKey: callID) ?? []
         self.lastActivity[callID] = nil
-        self.announced = self.announced.filter { $0.value.callID != callID }
+        for endpoint in self.announcedByCall.removeValue(forKey: callID) ?? [] where self.announced[endpoint]?.callID == callID {
+            self.announced[endpoint] = nil
+        }
         var reports: [RTPStreamReport] = []
         for key in keys {
             guard let state = self.streams.removeValue(forKey: key) else { continue }

@@ -107,26 +107,43 @@ public enum G711 {
 /// The audio level of a stream, to tell "RTP flows but it is silence" from real audio.
 public struct AudioLevelMeter: Sendable {
     private var sumSquares: Double = 0
+    /// Samples the payloads held; `measured` of them were looked at.
     private var samples = 0
+    private var measured = 0
     /// Below this mean level (dBov) a stream is called silent: the noise floor of a muted microphone
     /// or of digital silence sits well below it, speech well above (around -20 to -30 dBov).
     public static let silenceThresholdDBov = -55.0
 
     public init() {}
 
-    /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise).
+    /// Squares of the decoded G.711 samples, by code: a table look-up per byte instead of a decode.
+    static let muLawSquares: [Double] = (0...255).map { let s = Double(G711.decodeMuLaw(UInt8($0))); return s * s }
+    static let aLawSquares: [Double] = (0...255).map { let s = Double(G711.decodeALaw(UInt8($0))); return s * s }
+
+    /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise). Every third sample is measured:
+    /// the subsample estimates the mean power of voice-band audio well at a third of the cost (a stride
+    /// of 3 avoids aliasing with the 1, 2 and 4 kHz test tones that a stride of 4 would sample at zeros).
     public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
-        for byte in payload {
-            let sample = Double(muLaw ? G711.decodeMuLaw(byte) : G711.decodeALaw(byte))
-            self.sumSquares += sample * sample
+        var sum = 0.0
+        var count = 0
+        let table = muLaw ? Self.muLawSquares : Self.aLawSquares
+        table.withUnsafeBufferPointer { squares in
+            var index = 0
+            while index < payload.count {
+                sum += squares[Int(payload[index])]
+                count += 1
+                index += 3
+            }
         }
+        self.sumSquares += sum
         self.samples += payload.count
+        self.measured += count
     }
 
     /// RMS level relative to full scale (dBov), nil before any sample.
     public var levelDBov: Double? {
         guard self.samples > 0 else { return nil }
-        let rms = (self.sumSquares / Double(self.samples)).squareRoot()
+        let rms = (self.sumSquares / Double(max(self.measured, 1))).squareRoot()
         guard rms > 0 else { return -100 }
         return 20 * log10(rms / 32768)
     }

@@ -8,7 +8,6 @@ enum CodecRules {
     static func evaluate(_ call: CallRecord, context: RuleContext) -> [Finding] {
         guard call.kind == .call else { return [] }
         var findings: [Finding] = []
-        let descriptions = call.sessionDescriptions
         // Media rejections: name both codec lists.
         for event in call.events where !event.isRetransmission {
             guard let status = event.statusCode, [488, 415, 606].contains(status), event.message.cseq?.method == .invite else { continue }
@@ -34,53 +33,88 @@ enum CodecRules {
                 evidence: evidence
             ))
         }
-        // Offer/answer pairs: evaluate each answer against the offer before it from the other side.
-        var evaluatedAnswers = 0
-        for (position, entry) in descriptions.enumerated() {
-            let answerEvent = call.events[entry.eventIndex]
-            guard let offerEntry = descriptions[..<position].last(where: { call.events[$0.eventIndex].source.address != answerEvent.source.address }) else { continue }
-            // An answer is in a response (or in an ACK/PRACK for a late offer).
-            let isAnswer = answerEvent.statusCode.map { $0 < 300 } ?? (answerEvent.method == .ack || answerEvent.method == .prack)
-            guard isAnswer, evaluatedAnswers < 4 else { continue }
-            evaluatedAnswers += 1
-            let offerEvent = call.events[offerEntry.eventIndex]
-            let result = SDPNegotiation.evaluate(offer: offerEntry.sdp, answer: entry.sdp)
+        findings += Self.offerAnswerFindings(call, context: context, existing: findings)
+        return findings
+    }
+
+    /// Problems of one kind found in an answer, merged into one finding.
+    struct ProblemGroup {
+        var problem: SDPNegotiationProblem
+        var explanations: [String]
+    }
+
+    /// Evaluates each answer against the offer before it from the other side (at most four pairs).
+    static func offerAnswerFindings(_ call: CallRecord, context: RuleContext, existing: [Finding]) -> [Finding] {
+        var findings: [Finding] = []
+        let descriptions = call.sessionDescriptions
+        var evaluated = 0
+        for position in descriptions.indices {
+            guard evaluated < 4 else { break }
+            let answerIndex = descriptions[position].eventIndex
+            let answerEvent = call.events[answerIndex]
+            guard Self.carriesAnswer(answerEvent) else { continue }
+            guard let offerPosition = Self.offerPosition(before: position, answer: answerEvent, in: call) else { continue }
+            evaluated += 1
+            let offerSDP = descriptions[offerPosition].sdp
+            let answerSDP = descriptions[position].sdp
+            let offerEvent = call.events[descriptions[offerPosition].eventIndex]
+            let result = SDPNegotiation.evaluate(offer: offerSDP, answer: answerSDP)
             let evidence = [
-                context.evidence(offerEvent, "offer: \(Self.codecList(offerEntry.sdp))"),
-                context.evidence(answerEvent, "answer: \(Self.codecList(entry.sdp))"),
+                context.evidence(offerEvent, "offer: \(Self.codecList(offerSDP))"),
+                context.evidence(answerEvent, "answer: \(Self.codecList(answerSDP))"),
             ]
             // One finding per kind of problem: an answer with three extra codecs is one problem.
-            var grouped: [(SDPNegotiationProblem, [String])] = []
+            var groups: [ProblemGroup] = []
             for problem in result.problems where problem.severity != .info {
-                if let index = grouped.firstIndex(where: { $0.0.code == problem.code }) {
-                    grouped[index].1.append(problem.explanation)
+                if let index = groups.firstIndex(where: { $0.problem.code == problem.code }) {
+                    groups[index].explanations.append(problem.explanation)
                 } else {
-                    grouped.append((problem, [problem.explanation]))
+                    groups.append(ProblemGroup(problem: problem, explanations: [problem.explanation]))
                 }
             }
-            for (problem, explanations) in grouped {
-                let code: FindingCode
-                switch problem.code {
-                case .noCommonCodec: code = .sdpNoCommonCodec
-                case .codecNotOffered: code = .sdpCodecNotOffered
-                case .noTelephoneEvent: code = .sdpNoTelephoneEvent
-                case .ptimeMismatch: code = .sdpPtimeMismatch
-                default: code = .sdpNegotiation
-                }
-                var severity: FindingSeverity = problem.severity == .error ? .error : .warning
-                if code == .sdpNoCommonCodec && (answerEvent.statusCode ?? 0) / 100 == 2 {
-                    severity = .error
-                }
-                let summary = explanations.joined(separator: "; ")
-                if findings.contains(where: { $0.code == code && $0.summary == summary }) { continue }
+            for group in groups {
+                let code = Self.findingCode(for: group.problem.code)
+                var severity: FindingSeverity = group.problem.severity == .error ? .error : .warning
+                if code == .sdpNoCommonCodec && (answerEvent.statusCode ?? 0) / 100 == 2 { severity = .error }
+                let summary = group.explanations.joined(separator: "; ")
+                let duplicate = existing.contains { $0.code == code && $0.summary == summary }
+                    || findings.contains { $0.code == code && $0.summary == summary }
+                if duplicate { continue }
                 findings.append(Finding(code, severity, summary, fix: Self.fix(for: code), evidence: evidence))
             }
         }
         return findings
     }
 
+    /// An SDP in a response below 300 (or in an ACK or PRACK, for a late offer) is an answer.
+    static func carriesAnswer(_ event: SIPEvent) -> Bool {
+        if let status = event.statusCode { return status < 300 }
+        return event.method == .ack || event.method == .prack
+    }
+
+    /// The SDP before `position` sent by the other side than the answer's sender.
+    static func offerPosition(before position: Int, answer: SIPEvent, in call: CallRecord) -> Int? {
+        var candidate = position - 1
+        while candidate >= 0 {
+            let sender = call.events[call.sessionDescriptions[candidate].eventIndex].source.address
+            if sender != answer.source.address { return candidate }
+            candidate -= 1
+        }
+        return nil
+    }
+
+    static func findingCode(for code: SDPNegotiationProblem.Code) -> FindingCode {
+        switch code {
+        case .noCommonCodec: return .sdpNoCommonCodec
+        case .codecNotOffered: return .sdpCodecNotOffered
+        case .noTelephoneEvent: return .sdpNoTelephoneEvent
+        case .ptimeMismatch: return .sdpPtimeMismatch
+        default: return .sdpNegotiation
+        }
+    }
+
     /// The latest SDP offer sent before `event` from the other side (the caller, for a response).
-    static func latestOffer(before event: SIPEvent, in call: CallRecord) -> (eventIndex: Int, sdp: SessionDescription)? {
+    static func latestOffer(before event: SIPEvent, in call: CallRecord) -> SDPEntry? {
         call.sessionDescriptions.last {
             let carrier = call.events[$0.eventIndex]
             return carrier.time <= event.time && carrier.message.request != nil
