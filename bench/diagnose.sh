@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Times `siptool diagnose` (release) against tshark and sngrep on the same generated capture, in one
+# run, and checks that peak memory does not grow with capture length (same call rate, 10x longer).
+# Usage: bench/diagnose.sh [CALLS] [SECONDS_PER_CALL] [RUNS]
+# Defaults: 600 calls x 17 s of two-way G.711 = about 1,000,000 packets, 3 runs (medians reported).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-600}
+seconds=${2:-17}
+runs=${3:-3}
+
+scripts/install-deps.sh test
+if ! command -v sngrep >/dev/null 2>&1; then
+  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y -qq sngrep >/dev/null
+fi
+swift build -c release --product siptool >/dev/null
+siptool="$(swift build -c release --show-bin-path)/siptool"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 bench/make_capture.py "$work/short.pcap" "$calls" "$seconds"
+python3 bench/make_capture.py "$work/long.pcap" "$calls" "$((seconds * 10))"
+
+python3 - "$siptool" "$work" "$runs" <<'PY'
+import statistics, subprocess, sys, re
+siptool, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def packets(path):
+    out = subprocess.run(["capinfos", "-c", "-M", path], capture_output=True, text=True).stdout
+    return int(re.search(r"Number of packets:\s+(\d+)", out).group(1))
+
+def timed(cmd):
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, capture_output=True, text=True)
+    wall, rss = r.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(rss)
+
+short, long_ = f"{work}/short.pcap", f"{work}/long.pcap"
+n = packets(short)
+tools = {
+    "siptool diagnose": [siptool, "diagnose", "--json", short],
+    "tshark -q -z sip,stat -z rtp,streams": ["tshark", "-r", short, "-q", "-z", "sip,stat", "-z", "rtp,streams"],
+    "sngrep -N -q -I": ["sngrep", "-N", "-q", "-I", short],
+}
+results = {}
+for name, cmd in tools.items():
+    samples = [timed(cmd) for _ in range(runs)]
+    wall = statistics.median(s[0] for s in samples)
+    rss = statistics.median(s[1] for s in samples)
+    results[name] = (wall, rss)
+    print(f"{name:40s} median {wall:7.2f} s  {n / wall / 1e6:6.3f} M packets/s  peak RSS {rss / 1024:7.1f} MiB  ({runs} runs, {n} packets)")
+ours = results["siptool diagnose"][0]
+for name in ["tshark -q -z sip,stat -z rtp,streams", "sngrep -N -q -I"]:
+    print(f"ratio siptool / {name.split()[0]}: {results[name][0] / ours:.1f}x faster")
+wall, rss = timed([siptool, "diagnose", "--json", long_])
+m = packets(long_)
+print(f"siptool diagnose, 10x longer capture      {wall:7.2f} s  {m / wall / 1e6:6.3f} M packets/s  peak RSS {rss / 1024:7.1f} MiB  ({m} packets)")
+PY
