@@ -1,130 +1,255 @@
-/// The fixed RTP header (RFC 3550 §5.1) and where the payload is, parsed without copying.
+/// The fixed RTP header (RFC 3550 §5.1) and where the payload is, parsed without copying the payload.
+///
+/// ```
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// |V=2|P|X|  CC   |M|     PT      |       sequence number         |
+/// |                           timestamp                           |
+/// |           synchronization source (SSRC) identifier            |
+/// |            contributing source (CSRC) identifiers             |  (CC times)
+/// |  defined by profile           |           length              |  (if X, RFC 3550 §5.3.1)
+/// ```
 public struct RTPHeader: Hashable, Sendable {
+    /// The only version RFC 3550 defines; anything else is not RTP.
+    public static let version: UInt8 = 2
+    /// The fixed part of the header, in bytes.
+    public static let fixedLength = 12
+
     public var marker: Bool
     public var payloadType: UInt8
     public var sequenceNumber: UInt16
     public var timestamp: UInt32
     public var ssrc: UInt32
+    /// Contributing sources (at most 15, RFC 3550 §5.1 "CC").
+    public var csrcs: [UInt32]
+    /// The header extension's 16-bit "defined by profile" value (0xBEDE for RFC 8285 one-byte
+    /// elements, 0x100x for two-byte elements), nil when the X bit is clear.
+    public var extensionProfile: UInt16?
+    /// Where the extension data (after its 4-byte header) sits in the packet.
+    public var extensionRange: Range<Int>?
+    /// Padding octets at the end of the packet (0 when the P bit is clear), RFC 3550 §5.1.
+    public var paddingLength: Int
     /// Offset of the payload in the packet (after CSRCs and the extension).
     public var payloadOffset: Int
     /// Payload length (padding removed).
     public var payloadLength: Int
 
+    /// The payload's byte range in the packet.
+    public var payloadRange: Range<Int> { self.payloadOffset..<(self.payloadOffset + self.payloadLength) }
+
+    /// A header for building packets (``serialized(payload:padding:)``).
+    public init(
+        marker: Bool = false, payloadType: UInt8, sequenceNumber: UInt16, timestamp: UInt32, ssrc: UInt32,
+        csrcs: [UInt32] = []
+    ) {
+        self.marker = marker
+        self.payloadType = payloadType & 0x7F
+        self.sequenceNumber = sequenceNumber
+        self.timestamp = timestamp
+        self.ssrc = ssrc
+        self.csrcs = Array(csrcs.prefix(15))
+        self.extensionProfile = nil
+        self.extensionRange = nil
+        self.paddingLength = 0
+        self.payloadOffset = RTPHeader.fixedLength + 4 * self.csrcs.count
+        self.payloadLength = 0
+    }
+
     /// Parses an RTP packet. Returns nil when it is not version 2 or its lengths do not add up
     /// (CSRC count, extension length or padding beyond the packet): such bytes are not RTP.
     public static func parse(_ packet: UnsafeRawBufferPointer) -> RTPHeader? {
         let count = packet.count
-        guard count >= 12 else { return nil }
+        guard count >= Self.fixedLength else { return nil }
         let first = packet[0]
-        guard first >> 6 == 2 else { return nil }
+        guard first >> 6 == Self.version else { return nil }
         let hasPadding = first & 0x20 != 0
         let hasExtension = first & 0x10 != 0
         let csrcCount = Int(first & 0x0F)
-        var offset = 12 + 4 * csrcCount
+        var offset = Self.fixedLength + 4 * csrcCount
         guard offset <= count else { return nil }
+        var csrcs: [UInt32] = []
+        if csrcCount > 0 {
+            csrcs.reserveCapacity(csrcCount)
+            for index in 0..<csrcCount { csrcs.append(Self.word(packet, Self.fixedLength + 4 * index)) }
+        }
+        var extensionProfile: UInt16?
+        var extensionRange: Range<Int>?
         if hasExtension {
-            // RFC 3550 §5.3.1: 16-bit profile-defined id, 16-bit length in 32-bit words (RFC 8285 uses the same frame).
+            // RFC 3550 §5.3.1: 16-bit profile-defined value, 16-bit length in 32-bit words not counting
+            // this 4-byte header. RFC 8285 one-byte (0xBEDE) and two-byte (0x100x) forms use the same
+            // frame, so skipping by the length is correct for both.
             guard offset + 4 <= count else { return nil }
+            extensionProfile = UInt16(packet[offset]) << 8 | UInt16(packet[offset + 1])
             let words = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
-            offset += 4 + 4 * words
+            let start = offset + 4
+            offset = start + 4 * words
             guard offset <= count else { return nil }
+            extensionRange = start..<offset
         }
         var end = count
+        var padding = 0
         if hasPadding {
-            // RFC 3550 §5.1: the last octet counts the padding octets, itself included.
-            let padding = Int(packet[count - 1])
+            // RFC 3550 §5.1: the last octet counts the padding octets, itself included; it cannot be 0
+            // and cannot reach into the header.
+            padding = Int(packet[count - 1])
             guard padding >= 1, offset + padding <= count else { return nil }
             end -= padding
         }
         let second = packet[1]
-        return RTPHeader(
+        var header = RTPHeader(
             marker: second & 0x80 != 0,
             payloadType: second & 0x7F,
             sequenceNumber: UInt16(packet[2]) << 8 | UInt16(packet[3]),
-            timestamp: UInt32(packet[4]) << 24 | UInt32(packet[5]) << 16 | UInt32(packet[6]) << 8 | UInt32(packet[7]),
-            ssrc: UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]),
-            payloadOffset: offset,
-            payloadLength: end - offset
+            timestamp: Self.word(packet, 4),
+            ssrc: Self.word(packet, 8)
         )
+        header.csrcs = csrcs
+        header.extensionProfile = extensionProfile
+        header.extensionRange = extensionRange
+        header.paddingLength = padding
+        header.payloadOffset = offset
+        header.payloadLength = end - offset
+        return header
     }
 
     /// Parses from an array (tests, live calls).
     public static func parse(_ bytes: [UInt8]) -> RTPHeader? { bytes.withUnsafeBytes { Self.parse($0) } }
 
-    /// RFC 5761 §4: with rtcp-mux, packets whose second byte (marker + PT) is 192-223 are RTCP
-    /// (RTCP packet types 200-204 and 205-207 land there); RTP must avoid PTs 64-95.
-    public static func isRTCP(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard packet.count >= 8, packet[0] >> 6 == 2 else { return false }
-        return (200...207).contains(packet[1])
+    /// The packet bytes for this header followed by `payload` and `padding` padding octets
+    /// (RFC 3550 §5.1: the last padding octet holds the count). The extension is not written;
+    /// `padding` is clamped to 0...255.
+    public func serialized(payload: [UInt8], padding: Int = 0) -> [UInt8] {
+        let padding = max(0, min(255, padding))
+        let csrcs = self.csrcs.prefix(15)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.fixedLength + 4 * csrcs.count + payload.count + padding)
+        bytes.append(Self.version << 6 | (padding > 0 ? 0x20 : 0) | UInt8(csrcs.count))
+        bytes.append((self.marker ? 0x80 : 0) | (self.payloadType & 0x7F))
+        bytes.append(UInt8(self.sequenceNumber >> 8))
+        bytes.append(UInt8(self.sequenceNumber & 0xFF))
+        Self.append(self.timestamp, to: &bytes)
+        Self.append(self.ssrc, to: &bytes)
+        for csrc in csrcs { Self.append(csrc, to: &bytes) }
+        bytes += payload
+        if padding > 0 {
+            bytes += [UInt8](repeating: 0, count: padding - 1)
+            bytes.append(UInt8(padding))
+        }
+        return bytes
     }
 
-    /// A heuristic for RTP that no SDP announced (like tshark's `rtp_udp` heuristic): version 2,
-    /// a payload type outside the RTCP range, and a plausible length.
-    public static func looksLikeRTP(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard let header = RTPHeader.parse(packet) else { return false }
-        let pt = header.payloadType
-        return !(72...76).contains(pt) && header.payloadLength > 0 && packet.count <= 1500 && !Self.isRTCP(packet)
+    static func word(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
+
+    static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(value >> 24))
+        bytes.append(UInt8((value >> 16) & 0xFF))
+        bytes.append(UInt8((value >> 8) & 0xFF))
+        bytes.append(UInt8(value & 0xFF))
+    }
+
+    // MARK: - Heuristics and demultiplexing
+
+    /// Largest datagram the heuristic accepts as RTP: an Ethernet MTU. Jumbo RTP exists but is rare
+    /// and a heuristic should rather miss it than call bulk data RTP.
+    public static let heuristicMaximumLength = 1500
+
+    /// RFC 5761 §4: on a multiplexed port, a packet whose second octet (marker bit + PT, read as one
+    /// byte) is 192-223 is RTCP: RTCP packet types 200-204 (SR, RR, SDES, BYE, APP), 205/206 (RFC 4585
+    /// feedback), 207 (XR, RFC 3611) and the historical 192-199 land there, which is why RTP payload
+    /// types 64-95 must not be used with rtcp-mux. Also checks the version and that the first RTCP
+    /// packet's length fits the datagram.
+    public static func isRTCP(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard packet.count >= 8, packet[0] >> 6 == Self.version, (192...223).contains(packet[1]) else { return false }
+        let length = (Int(packet[2]) << 8 | Int(packet[3]) + 1) * 4
+        return length <= packet.count
+    }
+
+    /// ``isRTCP(_:)`` on an array.
+    public static func isRTCP(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { Self.isRTCP($0) } }
+
+    /// A heuristic for RTP that no SDP announced (in the spirit of tshark's `rtp_udp` heuristic):
+    /// it parses as version 2 RTP with consistent lengths, its payload type is not 72-76 (RTCP SR-APP
+    /// with the marker bit seen as RTP), it is not RTCP, it carries a payload and it fits one MTU.
+    public static func looksLikeRTP(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard packet.count <= Self.heuristicMaximumLength, !Self.isRTCP(packet), let header = RTPHeader.parse(packet)
+        else { return false }
+        return !(72...76).contains(header.payloadType) && header.payloadLength > 0
+    }
+
+    /// ``looksLikeRTP(_:)`` on an array.
+    public static func looksLikeRTP(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { Self.looksLikeRTP($0) } }
 }
 
-/// A payload type's clock rate and name, as tshark 4.0 resolves them (static table, then the SDP's
-/// rtpmap, then well-known names).
-public struct RTPPayloadInfo: Hashable, Sendable {
-    public var name: String
-    public var clockRate: Int
-    /// RFC 4733 events: tshark forces the clock to 0 for them (no jitter computed).
-    public var isTelephoneEvent: Bool
-    /// Comfort noise (PT 13 and 19, or a dynamic CN).
-    public var isComfortNoise: Bool
+/// What a datagram on a media port is, by its first bytes: RFC 7983 §7 (the RFC 5764 §5.1.2 scheme
+/// updated) for STUN, ZRTP, DTLS, TURN channels and RTP/RTCP, then RFC 5761 §4 for RTP versus RTCP.
+public enum MediaPacketKind: Sendable, Hashable {
+    case rtp
+    case rtcp
+    case stun
+    case zrtp
+    case dtls
+    case turnChannel
+    case unknown
 
-    public init(name: String, clockRate: Int, isTelephoneEvent: Bool = false, isComfortNoise: Bool = false) {
-        self.name = name
-        self.clockRate = clockRate
-        self.isTelephoneEvent = isTelephoneEvent
-        self.isComfortNoise = isComfortNoise
-    }
-
-    /// The names tshark prints in `-z rtp,streams` for static payload types.
-    public static func staticType(_ payloadType: UInt8) -> RTPPayloadInfo? {
-        switch payloadType {
-        case 0: return RTPPayloadInfo(name: "g711U", clockRate: 8000)
-        case 1: return RTPPayloadInfo(name: "fs-1016", clockRate: 8000)
-        case 2: return RTPPayloadInfo(name: "g721", clockRate: 8000)
-        case 3: return RTPPayloadInfo(name: "GSM", clockRate: 8000)
-        case 4: return RTPPayloadInfo(name: "g723", clockRate: 8000)
-        case 5: return RTPPayloadInfo(name: "DVI4 8k", clockRate: 8000)
-        case 6: return RTPPayloadInfo(name: "DVI4 16k", clockRate: 16000)
-        case 7: return RTPPayloadInfo(name: "Exp. from Xerox PARC", clockRate: 8000)
-        case 8: return RTPPayloadInfo(name: "g711A", clockRate: 8000)
-        case 9: return RTPPayloadInfo(name: "g722", clockRate: 8000)
-        case 10: return RTPPayloadInfo(name: "16-bit audio, stereo", clockRate: 44100)
-        case 11: return RTPPayloadInfo(name: "16-bit audio, monaural", clockRate: 44100)
-        case 12: return RTPPayloadInfo(name: "Qualcomm", clockRate: 8000)
-        case 13: return RTPPayloadInfo(name: "CN", clockRate: 8000, isComfortNoise: true)
-        case 14: return RTPPayloadInfo(name: "MPEG-I/II Audio", clockRate: 90000)
-        case 15: return RTPPayloadInfo(name: "g728", clockRate: 8000)
-        case 16: return RTPPayloadInfo(name: "DVI4 11k", clockRate: 11025)
-        case 17: return RTPPayloadInfo(name: "DVI4 22k", clockRate: 22050)
-        case 18: return RTPPayloadInfo(name: "g729", clockRate: 8000)
-        case 19: return RTPPayloadInfo(name: "CN(old)", clockRate: 8000, isComfortNoise: true)
-        case 25: return RTPPayloadInfo(name: "Sun CellB video encoding", clockRate: 90000)
-        case 26: return RTPPayloadInfo(name: "JPEG-compressed video", clockRate: 90000)
-        case 28: return RTPPayloadInfo(name: "'nv' program", clockRate: 90000)
-        case 31: return RTPPayloadInfo(name: "h261", clockRate: 90000)
-        case 32: return RTPPayloadInfo(name: "MPEG-I/II Video", clockRate: 90000)
-        case 33: return RTPPayloadInfo(name: "MPEG-II transport streams", clockRate: 90000)
-        case 34: return RTPPayloadInfo(name: "h263", clockRate: 90000)
-        default: return nil
+    /// Classifies a datagram. RTP and RTCP are only reported when they parse consistently.
+    public static func classify(_ packet: UnsafeRawBufferPointer) -> MediaPacketKind {
+        guard let first = packet.first else { return .unknown }
+        switch first {
+        case 0...3: return .stun
+        case 16...19: return .zrtp
+        case 20...63: return .dtls
+        case 64...79: return .turnChannel
+        case 128...191:
+            if RTPHeader.isRTCP(packet) { return .rtcp }
+            return RTPHeader.parse(packet) != nil ? .rtp : .unknown
+        default: return .unknown
         }
     }
 
-    /// A dynamic payload type described by an SDP rtpmap (encoding name and clock rate).
-    public static func dynamic(encodingName: String, clockRate: Int?) -> RTPPayloadInfo {
-        let lowered = encodingName.lowercased()
-        if lowered == "telephone-event" {
-            return RTPPayloadInfo(name: "telephone-event", clockRate: 0, isTelephoneEvent: true)
+    /// ``classify(_:)`` on an array.
+    public static func classify(_ bytes: [UInt8]) -> MediaPacketKind { bytes.withUnsafeBytes { Self.classify($0) } }
+}
+
+/// One RFC 8285 header extension element: its local identifier and where its data sits in the packet.
+public struct RTPHeaderExtensionElement: Sendable, Hashable {
+    public var id: UInt8
+    public var range: Range<Int>
+
+    /// The elements of a header's extension block (RFC 8285 §4.2 one-byte form for profile 0xBEDE,
+    /// §4.3 two-byte form for 0x1000-0x100F); empty for other profiles. Stops at the first element
+    /// that runs past the block and at id 15 in the one-byte form (reserved: "stop processing").
+    public static func elements(of header: RTPHeader, in packet: UnsafeRawBufferPointer) -> [RTPHeaderExtensionElement] {
+        guard let profile = header.extensionProfile, let block = header.extensionRange, block.upperBound <= packet.count
+        else { return [] }
+        let oneByte = profile == 0xBEDE
+        guard oneByte || profile & 0xFFF0 == 0x1000 else { return [] }
+        var elements: [RTPHeaderExtensionElement] = []
+        var offset = block.lowerBound
+        while offset < block.upperBound {
+            let byte = packet[offset]
+            if byte == 0 {  // padding between elements
+                offset += 1
+                continue
+            }
+            let id: UInt8
+            let length: Int
+            if oneByte {
+                id = byte >> 4
+                if id == 15 { break }
+                length = Int(byte & 0x0F) + 1
+                offset += 1
+            } else {
+                guard offset + 1 < block.upperBound else { break }
+                id = byte
+                length = Int(packet[offset + 1])
+                offset += 2
+            }
+            guard offset + length <= block.upperBound else { break }
+            elements.append(RTPHeaderExtensionElement(id: id, range: offset..<(offset + length)))
+            offset += length
         }
-        let known: [String: Int] = ["opus": 48000, "amr": 8000, "amr-wb": 16000, "evs": 16000, "g7221": 16000, "h264": 90000, "vp8": 90000]
-        return RTPPayloadInfo(name: encodingName, clockRate: clockRate ?? known[lowered] ?? 0, isComfortNoise: lowered == "cn")
+        return elements
     }
 }

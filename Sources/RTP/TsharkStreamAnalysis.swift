@@ -30,6 +30,12 @@ public struct TsharkStreamAnalysis: Sendable {
     public private(set) var meanJitter: Double = 0
     /// tshark's "Problems?" column: a wrong sequence or a wrong timestamp was seen.
     public private(set) var hasProblems = false
+    /// Packets with the WRONG_TIMESTAMP flag (timestamp before the first packet's).
+    public private(set) var wrongTimestamps = 0
+    /// Packets with the marker bit.
+    public private(set) var markers = 0
+    /// Payload-type changes from one packet to the next (tshark's PT_CHANGE flag).
+    public private(set) var payloadTypeChanges = 0
 
     public init() {}
 
@@ -45,13 +51,19 @@ public struct TsharkStreamAnalysis: Sendable {
             self.time = arrivalMs
             self.total = 1
             self.previousPayloadType = payloadType
+            if marker { self.markers = 1 }
             return
         }
         var wrongTimestamp = false
         var wrongSequence = false
         // 1. In time sequence: not before the first packet's timestamp (mod 2^32).
         let inTimeSequence = timestamp &- self.firstTimestamp < 0x8000_0000
-        if !inTimeSequence { wrongTimestamp = true }
+        if !inTimeSequence {
+            wrongTimestamp = true
+            self.wrongTimestamps += 1
+        }
+        if marker { self.markers += 1 }
+        if payloadType != self.previousPayloadType { self.payloadTypeChanges += 1 }
         // 2. Sequence cycles.
         if seq < self.startSeq && inTimeSequence && !self.under {
             self.cycles += 1
@@ -82,7 +94,9 @@ public struct TsharkStreamAnalysis: Sendable {
         var delta: Double = 0
         var jitterThis: Double = 0
         if inTimeSequence {
-            if clockRate != 0 {
+            // tshark divides by `clock_rate / 1000` in integer arithmetic (44100 -> 44). A clock below
+            // 1000 Hz would divide by zero there; no payload format has one, so it counts as unknown.
+            if clockRate / 1000 != 0 {
                 let nominal = Double(timestamp &- self.firstTimestamp) / Double(clockRate / 1000)
                 let expected = self.time + (nominal - self.lastNominal)
                 let d = abs(arrivalMs - expected)
@@ -100,7 +114,7 @@ public struct TsharkStreamAnalysis: Sendable {
             self.maxDelta = max(self.maxDelta, delta)
             self.minDelta = self.minDelta < 0 ? delta : min(self.minDelta, delta)
             self.meanDelta = (self.meanDelta * (n - 1) + delta) / n
-            if clockRate != 0 {
+            if clockRate / 1000 != 0 {
                 self.maxJitter = max(self.maxJitter, jitterThis)
                 self.meanJitter = (self.meanJitter * (n - 1) + jitterThis) / n
                 self.minJitter = self.minJitter < 0 ? jitterThis : min(self.minJitter, jitterThis)
@@ -119,4 +133,30 @@ public struct TsharkStreamAnalysis: Sendable {
     /// May be negative with duplicates (tshark's quirk).
     public var lost: Int { self.expected - self.total }
     public var lostPercent: Double { self.expected > 0 ? Double(self.lost) * 100 / Double(self.expected) : 0 }
+
+    /// The `Lost` column as tshark prints it: `1 (2.0%)`, `-1 (-1.0%)`.
+    public var lostColumn: String { "\(self.lost) (\(TsharkFormat.fixed(self.lostPercent, decimals: 1))%)" }
+}
+
+/// Number formatting as tshark's `printf("%.3f")`, without Foundation.
+public enum TsharkFormat {
+    /// `value` with `decimals` digits after the point, rounded half away from zero (printf rounds the
+    /// exact binary value; the results agree except on exact binary ties, which measured times
+    /// practically never hit).
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        let decimals = max(0, min(9, decimals))
+        var scale: Int64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let magnitude = abs(value) * Double(scale)
+        guard magnitude < 9e18 else { return String(value) }
+        let scaled = Int64(magnitude.rounded(.toNearestOrAwayFromZero))
+        let whole = scaled / scale
+        var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
+        if decimals > 0 {
+            let fraction = String(scaled % scale)
+            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return text
+    }
 }

@@ -1,105 +1,110 @@
 import RTP
 import Testing
 
-/// The cross-check vectors of shared/ANCHORS.md section d3: tshark 4.0.17's printed numbers.
+/// The cross-check vectors of shared/ANCHORS.md section d3: tshark 4.0.17's printed numbers, fed as
+/// built, serialised and parsed packets through ``RTPStreamStatistics``.
 @Suite struct TsharkCompatibilityTests {
-    struct Packet {
-        var seq: UInt16
-        var ts: UInt32
-        var pt: UInt8 = 0
-        var marker = false
-        var arrival: Double
-    }
-
-    struct Expected {
+    /// One row of the d3 table, as tshark prints it.
+    struct Row: CustomTestStringConvertible, Sendable {
+        var name: String
         var packets: Int
-        var lost: Int
-        var lostPercent: Double
-        var delta: (Double, Double, Double)
-        var jitter: (Double, Double, Double)
+        var lost: String
+        var delta: String
+        var jitter: String
         var problems: Bool
+        var testDescription: String { self.name }
     }
 
-    static func G(_ i: Int) -> Double { 1000 + 20 * Double(i) }
+    static let rows: [Row] = [
+        Row(name: "S1", packets: 49, lost: "1 (2.0%)", delta: "10.000/20.417/40.000", jitter: "0.000/0.395/1.211", problems: true),
+        Row(name: "S2", packets: 50, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000", problems: false),
+        Row(name: "S3", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.790/4.692", problems: true),
+        Row(name: "S4", packets: 101, lost: "-1 (-1.0%)", delta: "1.000/19.800/40.000", jitter: "0.000/1.472/10.924", problems: true),
+        Row(name: "S5", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/1.978/12.500", problems: false),
+        Row(name: "S6", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000", problems: false),
+        Row(name: "S7", packets: 100, lost: "0 (0.0%)", delta: "12.000/20.081/22.000", jitter: "0.125/2.690/3.352", problems: false),
+        Row(name: "S8", packets: 95, lost: "5 (5.0%)", delta: "20.000/21.064/120.000", jitter: "0.000/0.000/0.000", problems: true),
+    ]
 
-    static func analyse(_ packets: [Packet]) -> TsharkStreamAnalysis {
-        var analysis = TsharkStreamAnalysis()
-        for p in packets {
-            let clock = p.pt == 101 ? 0 : 8000
-            analysis.add(sequence: p.seq, timestamp: p.ts, payloadType: p.pt, marker: p.marker, arrivalMs: p.arrival, clockRate: clock)
+    static func packets(_ name: String) -> [VectorPacket] {
+        switch name {
+        case "S1": TestVector.s1
+        case "S2": TestVector.s2
+        case "S3": TestVector.s3
+        case "S4": TestVector.s4
+        case "S5": TestVector.s5
+        case "S6": TestVector.s6
+        case "S7": TestVector.s7
+        default: TestVector.s8
         }
-        return analysis
     }
 
-    static func check(_ a: TsharkStreamAnalysis, _ e: Expected, sourceLocation: SourceLocation = #_sourceLocation) {
-        func r(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
-        #expect(a.total == e.packets, sourceLocation: sourceLocation)
-        #expect(a.lost == e.lost, sourceLocation: sourceLocation)
-        #expect((a.lostPercent * 10).rounded() / 10 == e.lostPercent, sourceLocation: sourceLocation)
-        #expect(r(a.minDelta) == e.delta.0 && r(a.meanDelta) == e.delta.1 && r(a.maxDelta) == e.delta.2,
-                "delta \(a.minDelta) \(a.meanDelta) \(a.maxDelta)", sourceLocation: sourceLocation)
-        #expect(r(a.minJitter) == e.jitter.0 && r(a.meanJitter) == e.jitter.1 && r(a.maxJitter) == e.jitter.2,
-                "jitter \(a.minJitter) \(a.meanJitter) \(a.maxJitter)", sourceLocation: sourceLocation)
-        #expect(a.hasProblems == e.problems, sourceLocation: sourceLocation)
+    @Test(arguments: Self.rows)
+    func matchesTshark(_ row: Row) {
+        let stats = TestVector.feed(Self.packets(row.name))
+        let t = stats.tshark
+        #expect(t.total == row.packets)
+        #expect(stats.packets == row.packets)
+        #expect(t.lostColumn == row.lost)
+        #expect("\(printed(t.minDelta))/\(printed(t.meanDelta))/\(printed(t.maxDelta))" == row.delta)
+        #expect("\(printed(t.minJitter))/\(printed(t.meanJitter))/\(printed(t.maxJitter))" == row.jitter)
+        #expect(t.hasProblems == row.problems)
     }
 
-    @Test func s1LateAndMissingPacket() {
-        var packets: [Packet] = []
-        for i in 0..<50 where i != 10 {
-            packets.append(Packet(seq: UInt16(1000 + i), ts: UInt32(160 * i), marker: i == 0, arrival: Self.G(i) + (i == 3 ? 10 : 0)))
+    @Test func payloadColumnNamesLikeTshark() {
+        #expect(TestVector.feed(TestVector.s5).payloadNames == "g711U, telephone-event")
+        #expect(TestVector.feed(TestVector.s6).payloadNames == "g711U, CN")
+    }
+
+    /// ANCHORS d2 hand check: S1's max jitter = 15·0.625/16 + 10/16.
+    @Test func s1HandCheck() {
+        let t = TestVector.feed(TestVector.s1).tshark
+        #expect(near(t.maxJitter, 15 * 0.625 / 16 + 10.0 / 16, 1e-9))
+        #expect(t.sequenceErrors == 1)
+        #expect(t.expected == 50)
+    }
+
+    /// Unknown dynamic clock: jitter not computed; tshark prints min −1.000, mean and max 0.000.
+    @Test func unknownClockReportsJitterAsTsharkDoes() {
+        var stats = RTPStreamStatistics()
+        for i in 0..<20 {
+            let packet = VectorPacket(seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
+            stats.add(arrivalNanoseconds: Int64(packet.arrivalMs * 1e6), header: RTPHeader.parse(packet.bytes)!)
         }
-        Self.check(Self.analyse(packets), Expected(packets: 49, lost: 1, lostPercent: 2.0, delta: (10, 20.417, 40), jitter: (0, 0.395, 1.211), problems: true))
-    }
-
-    @Test func s2SequenceWrap() {
-        let packets = (0..<50).map { i in
-            Packet(seq: UInt16((65530 + i) % 65536), ts: UInt32(1000 + 160 * i), arrival: Self.G(i) + 5)
+        #expect(printed(stats.tshark.minJitter) == "-1.000")
+        #expect(stats.tshark.maxJitter == 0 && stats.tshark.meanJitter == 0)
+        #expect(stats.payloadNames == "RTPType-111")
+        #expect(stats.rfc3550.jitterSampleCount == 0)
+        // With the SDP's rtpmap the clock is known and jitter is computed.
+        var mapped = RTPStreamStatistics(payloadTypes: [111: .dynamic(encodingName: "opus", clockRate: 48000)])
+        for i in 0..<20 {
+            let packet = VectorPacket(seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
+            mapped.add(arrivalNanoseconds: Int64(packet.arrivalMs * 1e6), header: RTPHeader.parse(packet.bytes)!)
         }
-        Self.check(Self.analyse(packets), Expected(packets: 50, lost: 0, lostPercent: 0, delta: (20, 20, 20), jitter: (0, 0, 0), problems: false))
+        #expect(mapped.tshark.minJitter >= 0 && mapped.tshark.maxJitter > 0)
+        #expect(mapped.payloadNames == "opus")
     }
 
-    @Test func s3SwappedPackets() {
-        var packets = (0..<100).map { i in Packet(seq: UInt16(3000 + i), ts: UInt32(160 * i), arrival: Self.G(i)) }
-        packets[40].arrival = Self.G(41)
-        packets[41].arrival = Self.G(40)
-        packets.swapAt(40, 41)
-        Self.check(Self.analyse(packets), Expected(packets: 100, lost: 0, lostPercent: 0, delta: (20, 20, 20), jitter: (0, 0.790, 4.692), problems: true))
+    /// A single packet: tshark prints min delta −1.000 (never set).
+    @Test func singlePacketStream() {
+        let stats = TestVector.feed([VectorPacket(seq: 7, ts: 0, arrivalMs: 0)])
+        #expect(printed(stats.tshark.minDelta) == "-1.000")
+        #expect(stats.tshark.lost == 0 && stats.tshark.total == 1)
+        #expect(stats.rfc3550.expected == 1 && stats.rfc3550.lost == 0)
     }
 
-    @Test func s4LatePacketAndDuplicate() {
-        var packets: [Packet] = []
-        for i in 0..<100 {
-            packets.append(Packet(seq: UInt16(4000 + i), ts: UInt32(160 * i), arrival: Self.G(i) + (i == 70 ? 90 : 0)))
-            if i == 50 { packets.append(Packet(seq: 4050, ts: 160 * 50, arrival: Self.G(50) + 1)) }
-        }
-        packets.sort { $0.arrival < $1.arrival }
-        Self.check(Self.analyse(packets), Expected(packets: 101, lost: -1, lostPercent: -1.0, delta: (1, 19.8, 40), jitter: (0, 1.472, 10.924), problems: true))
+    @Test func timestampBeforeFirstIsWrongTimestamp() {
+        let packets = [
+            VectorPacket(seq: 1, ts: 16000, arrivalMs: 0), VectorPacket(seq: 2, ts: 160, arrivalMs: 20),
+            VectorPacket(seq: 3, ts: 16320, arrivalMs: 40),
+        ]
+        let t = TestVector.feed(packets).tshark
+        #expect(t.wrongTimestamps == 1)
+        #expect(t.hasProblems)
     }
 
-    @Test func s5DTMFEventsInflateJitterAsTsharkDoes() {
-        let packets = (0..<100).map { i -> Packet in
-            let event = (30...39).contains(i)
-            return Packet(seq: UInt16(5000 + i), ts: UInt32(event ? 160 * 30 : 160 * i), pt: event ? 101 : 0, marker: i == 30, arrival: Self.G(i))
-        }
-        Self.check(Self.analyse(packets), Expected(packets: 100, lost: 0, lostPercent: 0, delta: (20, 20, 20), jitter: (0, 1.978, 12.5), problems: false))
-    }
-
-    @Test func s6ComfortNoise() {
-        let packets = (0..<100).map { i in
-            Packet(seq: UInt16(6000 + i), ts: UInt32(160 * i), pt: (50...59).contains(i) ? 13 : 0, marker: i == 60, arrival: Self.G(i))
-        }
-        Self.check(Self.analyse(packets), Expected(packets: 100, lost: 0, lostPercent: 0, delta: (20, 20, 20), jitter: (0, 0, 0), problems: false))
-    }
-
-    @Test func s7PeriodicDelay() {
-        let packets = (0..<100).map { i in Packet(seq: UInt16(7000 + i), ts: UInt32(160 * i), arrival: Self.G(i) + 2 * Double(i % 5)) }
-        Self.check(Self.analyse(packets), Expected(packets: 100, lost: 0, lostPercent: 0, delta: (12, 20.081, 22), jitter: (0.125, 2.690, 3.352), problems: false))
-    }
-
-    @Test func s8LossAcrossWrap() {
-        let packets = (0..<100).filter { !(60...64).contains($0) }.map { i in
-            Packet(seq: UInt16((65500 + i) % 65536), ts: UInt32(160 * i), arrival: Self.G(i))
-        }
-        Self.check(Self.analyse(packets), Expected(packets: 95, lost: 5, lostPercent: 5.0, delta: (20, 21.064, 120), jitter: (0, 0, 0), problems: true))
+    @Test(arguments: [(1.0, 1, "1.0"), (-1.0, 1, "-1.0"), (20.41666, 3, "20.417"), (0.0004, 3, "0.000"), (-0.0004, 3, "0.000"), (120, 3, "120.000")])
+    func formatting(_ value: Double, _ decimals: Int, _ expected: String) {
+        #expect(TsharkFormat.fixed(value, decimals: decimals) == expected)
     }
 }

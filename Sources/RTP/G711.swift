@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ITU-T G.711 companding by bit arithmetic (G.711 Tables 1a/1b and 2a/2b), on 16-bit linear samples:
+/// μ-law codes the 14-bit range scaled by 4 (±8031 → ±32124), A-law the 13-bit range scaled by 8
+/// (±4032 → ±32256). Transmitted codes include G.711's bit inversions (all bits for μ-law, the even
+/// bits for A-law), so μ-law 0xFF and A-law 0xD5 are the smallest positive values.
+public enum G711 {
+    /// μ-law code to a 16-bit linear sample (the decision-interval midpoint of G.711 Table 2a).
+    public static func decodeMuLaw(_ byte: UInt8) -> Int16 {
+        let value = ~byte
+        let exponent = Int((value >> 4) & 0x07)
+        let mantissa = Int(value & 0x0F)
+        let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+        return Int16(value & 0x80 != 0 ? -magnitude : magnitude)
+    }
+
+    /// A-law code to a 16-bit linear sample (G.711 Table 1a midpoints).
+    public static func decodeALaw(_ byte: UInt8) -> Int16 {
+        let value = byte ^ 0x55
+        let exponent = Int((value >> 4) & 0x07)
+        let mantissa = Int(value & 0x0F)
+        let magnitude = exponent == 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1)
+        return Int16(value & 0x80 != 0 ? magnitude : -magnitude)
+    }
+
+    /// 16-bit linear sample to a μ-law code: bias 0x84 (33 in 14-bit units), segment = position of
+    /// the highest set bit, four mantissa bits below it, all bits inverted. Clips at ±32635.
+    public static func encodeMuLaw(_ sample: Int16) -> UInt8 {
+        var value = Int(sample)
+        let sign: UInt8 = value < 0 ? 0x80 : 0
+        if value < 0 { value = -value }
+        value = min(value, 32635) + 0x84
+        var exponent = 7
+        var mask = 0x4000
+        while exponent > 0 && value & mask == 0 {
+            exponent -= 1
+            mask >>= 1
+        }
+        let mantissa = (value >> (exponent + 3)) & 0x0F
+        return ~(sign | UInt8(exponent << 4) | UInt8(mantissa))
+    }
+
+    /// 16-bit linear sample to an A-law code: 13-bit value, segment by magnitude (segment ends
+    /// 31, 63, 127, ..., 4095), four mantissa bits, sign bit 1 for positive, even bits inverted.
+    public static func encodeALaw(_ sample: Int16) -> UInt8 {
+        var value = Int(sample) >> 3
+        let mask: UInt8
+        if value >= 0 {
+            mask = 0xD5
+        } else {
+            mask = 0x55
+            value = -value - 1
+        }
+        var segment = 0
+        while segment < 8 && value >= (0x20 << segment) { segment += 1 }
+        guard segment < 8 else { return 0x7F ^ mask }
+        let mantissa = segment < 2 ? (value >> 1) & 0x0F : (value >> segment) & 0x0F
+        return UInt8(segment << 4 | mantissa) ^ mask
+    }
+
+    /// Decodes a payload (μ-law when `muLaw`, A-law otherwise).
+    public static func decode(_ payload: UnsafeRawBufferPointer, muLaw: Bool) -> [Int16] {
+        payload.map { muLaw ? Self.decodeMuLaw($0) : Self.decodeALaw($0) }
+    }
+
+    /// Encodes samples (μ-law when `muLaw`, A-law otherwise).
+    public static func encode(_ samples: [Int16], muLaw: Bool) -> [UInt8] {
+        samples.map { muLaw ? Self.encodeMuLaw($0) : Self.encodeALaw($0) }
+    }
+}
+
+/// The audio level of a stream, to tell "RTP flows but it is silence" from real audio: the RMS level
+/// in dBov (0 dBov = a full-scale square wave, so a full-scale sine is −3 dBov) per packet and over
+/// the stream, and the silent stretches.
+public struct AudioLevelMeter: Sendable {
+    /// The level reported for all-zero audio (−∞ dBov is not printable).
+    public static let floorDBov = -100.0
+    /// Below this level a packet or stream is silent (``QualityThresholds/silenceDBov``).
+    public static let silenceThresholdDBov = QualityThresholds.silenceDBov
+    /// Audio needed before a stream can be called silent: 1 s at 8 kHz.
+    public static let minimumSamplesForVerdict = 8000
+
+    private var sumSquares: Double = 0
+    public private(set) var samples = 0
+    /// Packets measured, and those below the silence threshold.
+    public private(set) var packets = 0
+    public private(set) var silentPackets = 0
+    /// Per-packet levels: lowest, highest and their mean (in dB), nil before any packet.
+    public private(set) var minimumPacketDBov: Double?
+    public private(set) var maximumPacketDBov: Double?
+    private var packetLevelSum: Double = 0
+    private var currentSilentSamples = 0
+    /// The longest run of consecutive silent packets, in samples.
+    public private(set) var longestSilentSamples = 0
+    /// Sample rate of the audio, for converting samples to ms.
+    public var sampleRate: Int
+
+    public init(sampleRate: Int = 8000) {
+        self.sampleRate = max(1, sampleRate)
+    }
+
+    /// RMS level in dBov of some samples (``floorDBov`` for digital silence or no samples).
+    public static func level<C: Collection>(of samples: C) -> Double where C.Element == Int16 {
+        guard !samples.isEmpty else { return Self.floorDBov }
+        var sum = 0.0
+        for sample in samples { sum += Double(sample) * Double(sample) }
+        return Self.dBov(meanSquare: sum / Double(samples.count))
+    }
+
+    static func dBov(meanSquare: Double) -> Double {
+        let rms = meanSquare.squareRoot()
+        guard rms > 0 else { return Self.floorDBov }
+        return max(Self.floorDBov, 20 * log10(rms / 32768))
+    }
+
+    /// Adds one packet's decoded samples.
+    public mutating func add<C: Collection>(samples: C) where C.Element == Int16 {
+        guard !samples.isEmpty else { return }
+        var sum = 0.0
+        for sample in samples { sum += Double(sample) * Double(sample) }
+        self.sumSquares += sum
+        self.samples += samples.count
+        self.packets += 1
+        let level = Self.dBov(meanSquare: sum / Double(samples.count))
+        self.packetLevelSum += level
+        self.minimumPacketDBov = min(self.minimumPacketDBov ?? level, level)
+        self.maximumPacketDBov = max(self.maximumPacketDBov ?? level, level)
+        if level < Self.silenceThresholdDBov {
+            self.silentPackets += 1
+            self.currentSilentSamples += samples.count
+            self.longestSilentSamples = max(self.longestSilentSamples, self.currentSilentSamples)
+        } else {
+            self.currentSilentSamples = 0
+        }
+    }
+
+    /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise).
+    public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
+        self.add(samples: payload.lazy.map { muLaw ? G711.decodeMuLaw($0) : G711.decodeALaw($0) })
+    }
+
+    /// Adds a G.711 payload from an array.
+    public mutating func addG711(_ payload: [UInt8], muLaw: Bool) {
+        payload.withUnsafeBytes { self.addG711($0, muLaw: muLaw) }
+    }
+
+    /// RMS level of the whole stream in dBov, nil before any sample.
+    public var levelDBov: Double? {
+        guard self.samples > 0 else { return nil }
+        return Self.dBov(meanSquare: self.sumSquares / Double(self.samples))
+    }
+
+    /// Mean of the per-packet levels in dB, nil before any packet.
+    public var meanPacketDBov: Double? { self.packets > 0 ? self.packetLevelSum / Double(self.packets) : nil }
+
+    /// The longest silent stretch in ms.
+    public var longestSilenceMs: Double { Double(self.longestSilentSamples) * 1000 / Double(self.sampleRate) }
+
+    /// The whole stream is silent: at least 1 s of audio with an overall level below the threshold.
+    public var isSilent: Bool {
+        self.samples >= Self.minimumSamplesForVerdict && (self.levelDBov ?? 0) < Self.silenceThresholdDBov
+    }
+
+    /// A silent stretch of ``QualityThresholds/longSilenceMs`` or more occurred.
+    public var hasLongSilence: Bool { self.longestSilenceMs >= QualityThresholds.longSilenceMs }
+}
