@@ -82,7 +82,9 @@ public enum EModel {
     }
 
     /// Ie,eff = Ie + (95 − Ie)·Ppl/(Ppl/BurstR + Bpl) (G.107 §3.6); loss clamped to 0-100 %, BurstR ≥ 1.
-    public static func effectiveEquipmentImpairment(lossPercent: Double, burstRatio: Double = 1, codec: CodecImpairment) -> Double {
+    public static func effectiveEquipmentImpairment(lossPercent: Double, burstRatio: Double = 1, codec: CodecImpairment)
+        -> Double
+    {
         let loss = lossPercent.isFinite ? max(0, min(100, lossPercent)) : 0
         let burst = burstRatio.isFinite ? max(1, burstRatio) : 1
         return codec.ie + (95 - codec.ie) * loss / (loss / burst + codec.bpl)
@@ -104,13 +106,18 @@ public enum EModel {
     }
 
     /// MOS for a stream: loss %, burstiness, delay and the codec by payload name; nil for unknown codecs.
-    public static func mos(lossPercent: Double, burstRatio: Double = 1, delayMs: Double = defaultDelayMs, payload: String) -> Double? {
+    public static func mos(
+        lossPercent: Double, burstRatio: Double = 1, delayMs: Double = defaultDelayMs, payload: String
+    ) -> Double? {
         guard let codec = Self.impairment(forPayload: payload) else { return nil }
-        return Self.mos(r: Self.rFactor(lossPercent: lossPercent, burstRatio: burstRatio, delayMs: delayMs, codec: codec))
+        return Self.mos(
+            r: Self.rFactor(lossPercent: lossPercent, burstRatio: burstRatio, delayMs: delayMs, codec: codec))
     }
 
     /// The full evaluation.
-    public static func assess(lossPercent: Double, burstRatio: Double = 1, oneWayDelayMs: Double, codec: CodecImpairment) -> Assessment {
+    public static func assess(
+        lossPercent: Double, burstRatio: Double = 1, oneWayDelayMs: Double, codec: CodecImpairment
+    ) -> Assessment {
         let id = Self.delayImpairment(oneWayDelayMs: oneWayDelayMs)
         let ieEff = Self.effectiveEquipmentImpairment(lossPercent: lossPercent, burstRatio: burstRatio, codec: codec)
         let r = Self.ratingBase - id - ieEff

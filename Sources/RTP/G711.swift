@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// ITU-T G.711 companding by bit arithmetic (G.711 Tables 1a/1b and 2a/2b), on 16-bit linear samples:

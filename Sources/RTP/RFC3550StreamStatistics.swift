@@ -389,7 +389,9 @@ public struct RFC3550StreamStatistics: Sendable {
 
     /// An RTCP report block for this source (RFC 3550 A.3 for the fraction lost over the interval
     /// since the previous call, §6.4.1 for the fields); starts the next interval.
-    public mutating func makeReportBlock(ssrc: UInt32, lastSR: UInt32 = 0, delaySinceLastSR: UInt32 = 0) -> RTCPPacket.ReportBlock {
+    public mutating func makeReportBlock(ssrc: UInt32, lastSR: UInt32 = 0, delaySinceLastSR: UInt32 = 0)
+        -> RTCPPacket.ReportBlock
+    {
         let expected = Int64(self.expected)
         let received = Int64(self.uniqueReceived)
         let expectedInterval = expected - self.expectedPrior
@@ -397,9 +399,11 @@ public struct RFC3550StreamStatistics: Sendable {
         self.expectedPrior = expected
         self.receivedPrior = received
         let lostInterval = expectedInterval - receivedInterval
-        let fraction = expectedInterval <= 0 || lostInterval <= 0 ? 0 : Double((lostInterval << 8) / expectedInterval) / 256
+        let fraction =
+            expectedInterval <= 0 || lostInterval <= 0 ? 0 : Double((lostInterval << 8) / expectedInterval) / 256
         return RTCPPacket.ReportBlock(
-            ssrc: ssrc, fractionLost: fraction, cumulativeLost: Int(max(-0x80_0000, min(0x7F_FFFF, expected - received))),
+            ssrc: ssrc, fractionLost: fraction,
+            cumulativeLost: Int(max(-0x80_0000, min(0x7F_FFFF, expected - received))),
             highestSequence: self.extendedHighestSequence,
             jitter: UInt32(max(0, min(Double(UInt32.max), self.jitterUnits.rounded(.down)))),
             lastSR: lastSR, delaySinceLastSR: delaySinceLastSR)

@@ -118,7 +118,9 @@ public enum RTCPPacket: Sendable, Hashable {
     }
 
     /// ``parseCompound(_:)`` on an array.
-    public static func parseCompound(_ bytes: [UInt8]) -> [RTCPPacket] { bytes.withUnsafeBytes { Self.parseCompound($0) } }
+    public static func parseCompound(_ bytes: [UInt8]) -> [RTCPPacket] {
+        bytes.withUnsafeBytes { Self.parseCompound($0) }
+    }
 
     /// Every CNAME announced in `packets`, by SSRC.
     public static func cnames(in packets: [RTCPPacket]) -> [UInt32: String] {
@@ -194,7 +196,8 @@ public enum RTCPPacket: Sendable, Hashable {
                 subtype: UInt8(count), ssrc: Self.word(body, 0), name: Self.text(body, 4..<8),
                 data: Array(UnsafeRawBufferPointer(rebasing: body[8...])))
         case 205 where body.count >= 8, 206 where body.count >= 8:
-            return .feedback(packetType: type, format: UInt8(count), senderSSRC: Self.word(body, 0), mediaSSRC: Self.word(body, 4))
+            return .feedback(
+                packetType: type, format: UInt8(count), senderSSRC: Self.word(body, 0), mediaSSRC: Self.word(body, 4))
         case 207 where body.count >= 4:
             return .extendedReport(ssrc: Self.word(body, 0), blocks: ExtendedReportBlock.parseBlocks(body, from: 4))
         default:
@@ -395,5 +398,7 @@ public enum NTPTime {
     public static func compact(_ timestamp: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: timestamp >> 16) }
 
     /// The compact NTP value of a Unix time in ns.
-    public static func compact(unixNanoseconds: Int64) -> UInt32 { Self.compact(Self.timestamp(unixNanoseconds: unixNanoseconds)) }
+    public static func compact(unixNanoseconds: Int64) -> UInt32 {
+        Self.compact(Self.timestamp(unixNanoseconds: unixNanoseconds))
+    }
 }

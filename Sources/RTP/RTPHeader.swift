@@ -220,7 +220,8 @@ public struct RTPHeaderExtensionElement: Sendable, Hashable {
     /// The elements of a header's extension block (RFC 8285 §4.2 one-byte form for profile 0xBEDE,
     /// §4.3 two-byte form for 0x1000-0x100F); empty for other profiles. Stops at the first element
     /// that runs past the block and at id 15 in the one-byte form (reserved: "stop processing").
-    public static func elements(of header: RTPHeader, in packet: UnsafeRawBufferPointer) -> [RTPHeaderExtensionElement] {
+    public static func elements(of header: RTPHeader, in packet: UnsafeRawBufferPointer) -> [RTPHeaderExtensionElement]
+    {
         guard let profile = header.extensionProfile, let block = header.extensionRange, block.upperBound <= packet.count
         else { return [] }
         let oneByte = profile == 0xBEDE

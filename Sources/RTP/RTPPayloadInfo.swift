@@ -103,13 +103,20 @@ public struct RTPCodec: Sendable, Hashable {
     /// E-model packet-loss robustness Bpl (G.113 Appendix I).
     public var bpl: Double
 
-    public static let pcmu = RTPCodec(name: "PCMU", staticPayloadType: 0, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
-    public static let pcma = RTPCodec(name: "PCMA", staticPayloadType: 8, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
-    public static let g729 = RTPCodec(name: "G729", staticPayloadType: 18, clockRate: 8000, samplesPer20ms: 160, ie: 11, bpl: 19)
-    public static let g723 = RTPCodec(name: "G723", staticPayloadType: 4, clockRate: 8000, samplesPer20ms: 160, ie: 15, bpl: 16.1)
-    public static let gsm = RTPCodec(name: "GSM", staticPayloadType: 3, clockRate: 8000, samplesPer20ms: 160, ie: 20, bpl: 10)
-    public static let g722 = RTPCodec(name: "G722", staticPayloadType: 9, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
-    public static let opus = RTPCodec(name: "opus", staticPayloadType: nil, clockRate: 48000, samplesPer20ms: 960, ie: 0, bpl: 25.1)
+    public static let pcmu = RTPCodec(
+        name: "PCMU", staticPayloadType: 0, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
+    public static let pcma = RTPCodec(
+        name: "PCMA", staticPayloadType: 8, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
+    public static let g729 = RTPCodec(
+        name: "G729", staticPayloadType: 18, clockRate: 8000, samplesPer20ms: 160, ie: 11, bpl: 19)
+    public static let g723 = RTPCodec(
+        name: "G723", staticPayloadType: 4, clockRate: 8000, samplesPer20ms: 160, ie: 15, bpl: 16.1)
+    public static let gsm = RTPCodec(
+        name: "GSM", staticPayloadType: 3, clockRate: 8000, samplesPer20ms: 160, ie: 20, bpl: 10)
+    public static let g722 = RTPCodec(
+        name: "G722", staticPayloadType: 9, clockRate: 8000, samplesPer20ms: 160, ie: 0, bpl: 25.1)
+    public static let opus = RTPCodec(
+        name: "opus", staticPayloadType: nil, clockRate: 48000, samplesPer20ms: 960, ie: 0, bpl: 25.1)
 
     /// Every codec of the table above.
     public static let all: [RTPCodec] = [.pcmu, .pcma, .g729, .g723, .gsm, .g722, .opus]

@@ -35,7 +35,10 @@ public struct TelephoneEvent: Sendable, Hashable {
 
     /// The 4 payload bytes.
     public var serialized: [UInt8] {
-        [self.event, (self.isEnd ? 0x80 : 0) | (self.volume & 0x3F), UInt8(self.duration >> 8), UInt8(self.duration & 0xFF)]
+        [
+            self.event, (self.isEnd ? 0x80 : 0) | (self.volume & 0x3F), UInt8(self.duration >> 8),
+            UInt8(self.duration & 0xFF),
+        ]
     }
 
     /// The DTMF character: 0-9, `*`, `#`, A-D, and `!` for flash (event 16); nil for other events.
@@ -94,13 +97,16 @@ public struct DTMFTracker: Sendable {
     }
 
     /// Adds one telephone-event payload with its packet's RTP timestamp and arrival time.
-    public mutating func add(payload: UnsafeRawBufferPointer, timestamp: UInt32, arrivalMs: Double, clockRate: Int, frame: Int) {
+    public mutating func add(
+        payload: UnsafeRawBufferPointer, timestamp: UInt32, arrivalMs: Double, clockRate: Int, frame: Int
+    ) {
         guard let event = TelephoneEvent.parse(payload) else { return }
         self.add(event, timestamp: timestamp, arrivalMs: arrivalMs, clockRate: clockRate, frame: frame)
     }
 
     /// Adds one parsed event.
-    public mutating func add(_ event: TelephoneEvent, timestamp: UInt32, arrivalMs: Double, clockRate: Int, frame: Int) {
+    public mutating func add(_ event: TelephoneEvent, timestamp: UInt32, arrivalMs: Double, clockRate: Int, frame: Int)
+    {
         guard let character = event.character else {
             self.otherEvents += 1
             return

@@ -41,7 +41,9 @@ public struct TsharkStreamAnalysis: Sendable {
 
     /// Adds one packet. `arrivalMs` is the capture time in ms (any origin); `clockRate` is the payload
     /// type's clock as tshark resolves it (0 for telephone-event or unknown dynamic types).
-    public mutating func add(sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool, arrivalMs: Double, clockRate: Int) {
+    public mutating func add(
+        sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool, arrivalMs: Double, clockRate: Int
+    ) {
         let seq = UInt32(sequence)
         guard self.total > 0 else {
             self.startSeq = seq

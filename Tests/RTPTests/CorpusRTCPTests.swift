@@ -28,7 +28,9 @@ import Testing
 
     /// UDP payloads of a little-endian microsecond pcap with Linux SLL or Ethernet framing, IPv4 only.
     static func udpPayloads(_ data: [UInt8]) -> [[UInt8]] {
-        func u32(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24 }
+        func u32(_ at: Int) -> Int {
+            Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+        }
         guard data.count >= 24, u32(0) == 0xA1B2_C3D4 else { return [] }
         let linkType = u32(20)
         var payloads: [[UInt8]] = []
@@ -51,7 +53,8 @@ import Testing
 
     @Test func compoundPacketsMatchTshark() throws {
         guard let corpus = Self.corpusDirectory(),
-            let data = FileManager.default.contents(atPath: corpus + "/pcap/ndpi-rtcp_multiple_pkts_in_the_same_datagram.pcap")
+            let data = FileManager.default.contents(
+                atPath: corpus + "/pcap/ndpi-rtcp_multiple_pkts_in_the_same_datagram.pcap")
         else {
             print("SKIPPED: shared corpus not found at \(Self.corpusDirectory() ?? "(no package root)")")
             return
@@ -81,6 +84,8 @@ import Testing
         }
         // Frame 4: RR block with extended highest 49035, jitter 6, LSR 3245362529, DLSR 263452.
         let block = try #require(RTCPPacket.parseCompound(datagrams[3]).first?.reportBlocks.first)
-        #expect(block.highestSequence == 49035 && block.jitter == 6 && block.lastSR == 3_245_362_529 && block.delaySinceLastSR == 263_452)
+        #expect(
+            block.highestSequence == 49035 && block.jitter == 6 && block.lastSR == 3_245_362_529
+                && block.delaySinceLastSR == 263_452)
     }
 }

@@ -2,9 +2,9 @@ import RTP
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite struct EModelTests {
@@ -24,7 +24,8 @@ import Darwin
         #expect(near(a.rFactor, 93.2 - 95.0 * 5 / 30.1))
         #expect(printed(a.mos, 2) == "3.92")
         // The same loss in bursts (BurstR 2) hurts more; without PLC much more.
-        #expect(EModel.assess(lossPercent: 5, burstRatio: 2, oneWayDelayMs: 0, codec: RTPCodec.pcma.impairment).mos < a.mos)
+        #expect(
+            EModel.assess(lossPercent: 5, burstRatio: 2, oneWayDelayMs: 0, codec: RTPCodec.pcma.impairment).mos < a.mos)
         #expect(EModel.assess(lossPercent: 5, oneWayDelayMs: 0, codec: .g711WithoutPLC).mos < 2.5)
     }
 
@@ -43,14 +44,17 @@ import Darwin
     }
 
     @Test func mosClampsAndUnknownCodecs() {
-        #expect(EModel.mos(r: -5) == 1 && EModel.mos(r: 0) == 1 && EModel.mos(r: 120) == 4.5 && EModel.mos(r: .nan) == 1)
+        #expect(
+            EModel.mos(r: -5) == 1 && EModel.mos(r: 0) == 1 && EModel.mos(r: 120) == 4.5 && EModel.mos(r: .nan) == 1)
         #expect(EModel.mos(lossPercent: 0, payload: "h263") == nil)
         #expect(EModel.mos(lossPercent: 100, delayMs: 1000, payload: "pcmu") == 1)
     }
 
     @Test func codecTable() {
         #expect(RTPCodec.forStaticPayloadType(0) == .pcmu && RTPCodec.forStaticPayloadType(18) == .g729)
-        #expect(RTPCodec.named("g711A") == .pcma && RTPCodec.named("OPUS") == .opus && RTPCodec.named("telephone-event") == nil)
+        #expect(
+            RTPCodec.named("g711A") == .pcma && RTPCodec.named("OPUS") == .opus
+                && RTPCodec.named("telephone-event") == nil)
         #expect(RTPCodec.opus.samplesPer20ms == 960 && RTPCodec.g722.clockRate == 8000)
         for codec in RTPCodec.all { #expect(codec.samplesPer20ms == codec.clockRate / 50, "\(codec.name)") }
     }
@@ -109,7 +113,10 @@ import Darwin
     @Test func levels() {
         #expect(AudioLevelMeter.level(of: [Int16](repeating: 0, count: 160)) == AudioLevelMeter.floorDBov)
         // A full-scale square wave is 0 dBov; a full-scale sine −3.01 dBov.
-        #expect(near(AudioLevelMeter.level(of: [Int16](repeating: 32767, count: 8) + [Int16](repeating: -32767, count: 8)), 20 * log10(32767.0 / 32768), 1e-9))
+        #expect(
+            near(
+                AudioLevelMeter.level(of: [Int16](repeating: 32767, count: 8) + [Int16](repeating: -32767, count: 8)),
+                20 * log10(32767.0 / 32768), 1e-9))
         #expect(near(AudioLevelMeter.level(of: Self.tone(amplitude: 32767)), -3.01, 0.01))
     }
 
@@ -134,20 +141,28 @@ import Darwin
 }
 
 @Suite struct DTMFTests {
-    static func feed(_ tracker: inout DTMFTracker, _ event: UInt8, timestamp: UInt32, updates: Int, endCopies: Int = 3, at time: inout Double) {
+    static func feed(
+        _ tracker: inout DTMFTracker, _ event: UInt8, timestamp: UInt32, updates: Int, endCopies: Int = 3,
+        at time: inout Double
+    ) {
         for step in 1...updates {
-            tracker.add(TelephoneEvent(event: event, isEnd: false, volume: 10, duration: UInt16(160 * step)), timestamp: timestamp, arrivalMs: time, clockRate: 8000, frame: Int(time))
+            tracker.add(
+                TelephoneEvent(event: event, isEnd: false, volume: 10, duration: UInt16(160 * step)),
+                timestamp: timestamp, arrivalMs: time, clockRate: 8000, frame: Int(time))
             time += 20
         }
         for _ in 0..<endCopies {
-            tracker.add(TelephoneEvent(event: event, isEnd: true, volume: 10, duration: UInt16(160 * (updates + 1))), timestamp: timestamp, arrivalMs: time, clockRate: 8000, frame: Int(time))
+            tracker.add(
+                TelephoneEvent(event: event, isEnd: true, volume: 10, duration: UInt16(160 * (updates + 1))),
+                timestamp: timestamp, arrivalMs: time, clockRate: 8000, frame: Int(time))
         }
         time += 100
     }
 
     @Test func payloadParse() throws {
         let event = try #require(TelephoneEvent.parse([11, 0x8A, 0x03, 0x20]))
-        #expect(event.event == 11 && event.isEnd && event.volume == 10 && event.duration == 800 && event.character == "#")
+        #expect(
+            event.event == 11 && event.isEnd && event.volume == 10 && event.duration == 800 && event.character == "#")
         #expect(event.serialized == [11, 0x8A, 0x03, 0x20])
         #expect(TelephoneEvent.parse([1, 2, 3]) == nil)
         #expect(TelephoneEvent(event: 16, isEnd: false, volume: 0, duration: 0).character == "!")
@@ -158,7 +173,9 @@ import Darwin
         var tracker = DTMFTracker()
         var time = 0.0
         let sequence: [UInt8] = [1, 2, 3, 10, 11, 12, 15, 0, 16]
-        for (index, event) in sequence.enumerated() { Self.feed(&tracker, event, timestamp: UInt32(10_000 * (index + 1)), updates: 5, at: &time) }
+        for (index, event) in sequence.enumerated() {
+            Self.feed(&tracker, event, timestamp: UInt32(10_000 * (index + 1)), updates: 5, at: &time)
+        }
         #expect(tracker.text == "123*#AD0!")
         #expect(tracker.endRetransmissions == 2 * sequence.count)
         #expect(tracker.digits.allSatisfy { $0.ended && $0.packets == 8 && $0.durationMs == 120 })
@@ -179,12 +196,16 @@ import Darwin
         var tracker = DTMFTracker()
         var time = 0.0
         for step in 1...409 {  // 409·160 = 65 440 units, just under the 16-bit limit
-            tracker.add(TelephoneEvent(event: 9, isEnd: false, volume: 7, duration: UInt16(160 * step)), timestamp: 500, arrivalMs: time, clockRate: 8000, frame: step)
+            tracker.add(
+                TelephoneEvent(event: 9, isEnd: false, volume: 7, duration: UInt16(160 * step)), timestamp: 500,
+                arrivalMs: time, clockRate: 8000, frame: step)
             time += 20
         }
         let segment2 = UInt32(500 + 409 * 160)
         for step in 1...10 {
-            tracker.add(TelephoneEvent(event: 9, isEnd: step == 10, volume: 7, duration: UInt16(160 * step)), timestamp: segment2, arrivalMs: time, clockRate: 8000, frame: 409 + step)
+            tracker.add(
+                TelephoneEvent(event: 9, isEnd: step == 10, volume: 7, duration: UInt16(160 * step)),
+                timestamp: segment2, arrivalMs: time, clockRate: 8000, frame: 409 + step)
             time += 20
         }
         #expect(tracker.text == "9")
@@ -195,7 +216,11 @@ import Darwin
     @Test func streamDigitsFromS5() {
         var tracker = DTMFTracker()
         for packet in TestVector.s5 where packet.pt == 101 {
-            packet.payload.withUnsafeBytes { tracker.add(payload: $0, timestamp: packet.ts, arrivalMs: packet.arrivalMs, clockRate: 8000, frame: Int(packet.seq)) }
+            packet.payload.withUnsafeBytes {
+                tracker.add(
+                    payload: $0, timestamp: packet.ts, arrivalMs: packet.arrivalMs, clockRate: 8000,
+                    frame: Int(packet.seq))
+            }
         }
         #expect(tracker.text == "5" && tracker.digits.first?.startMs == TestVector.G(30))
         #expect(tracker.digits.first?.durationMs == 10 * 20 && tracker.endRetransmissions == 2)
@@ -206,7 +231,11 @@ import Darwin
         var generator = SplitMix(seed: 7)
         for index in 0..<10_000 {
             let bytes = (0..<4).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            bytes.withUnsafeBytes { tracker.add(payload: $0, timestamp: UInt32(truncatingIfNeeded: generator.next() % 4), arrivalMs: Double(index), clockRate: 0, frame: index) }
+            bytes.withUnsafeBytes {
+                tracker.add(
+                    payload: $0, timestamp: UInt32(truncatingIfNeeded: generator.next() % 4), arrivalMs: Double(index),
+                    clockRate: 0, frame: index)
+            }
         }
         #expect(tracker.digits.count <= DTMFTracker.maximumDigits)
     }

@@ -80,7 +80,9 @@ import Testing
         var r = RFC3550StreamStatistics()
         let missing: Set<Int> = [10, 20, 21, 22, 50, 51]
         for i in 0..<300 where !missing.contains(i) {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i),
+                payloadType: 0, marker: false, audioClockRate: 8000)
         }
         #expect(r.lost == 6 && r.lossBursts == 3 && r.longestBurst == 3)
     }
@@ -88,7 +90,9 @@ import Testing
     @Test func lateFillerIsNotABurst() {
         var r = RFC3550StreamStatistics()
         for (slot, i) in ([0, 1, 2, 4, 5, 3] + Array(6..<200)).enumerated() {
-            r.add(arrivalNanoseconds: Int64(slot) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(slot) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i),
+                payloadType: 0, marker: false, audioClockRate: 8000)
         }
         #expect(r.lost == 0 && r.lossBursts == 0 && r.reordered == 1)
     }
@@ -96,7 +100,9 @@ import Testing
     @Test func wrapAtMaximumSequence() {
         var r = RFC3550StreamStatistics()
         for i in 0..<70_000 {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(truncatingIfNeeded: 65_000 + i), timestamp: UInt32(truncatingIfNeeded: 160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(truncatingIfNeeded: 65_000 + i),
+                timestamp: UInt32(truncatingIfNeeded: 160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
         }
         #expect(r.expected == 70_000 && r.lost == 0 && r.duplicates == 0 && r.sequenceRestarts == 0)
         #expect(r.extendedHighestSequence == UInt32(65_000 + 69_999))
@@ -107,7 +113,9 @@ import Testing
     @Test func timestampWrapDoesNotCreateJitter() {
         var r = RFC3550StreamStatistics()
         for i in 0..<100 {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: UInt32.max - 4000 &+ UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i),
+                timestamp: UInt32.max - 4000 &+ UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
         }
         #expect(r.maxJitterMs < 1e-6 && r.timestampJumps == 0)
     }
@@ -118,7 +126,9 @@ import Testing
         var t: Int64 = 0
         func add(_ seq: Int) {
             t += 20_000_000
-            r.add(arrivalNanoseconds: t, sequence: UInt16(seq), timestamp: UInt32(t / 125_000), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: t, sequence: UInt16(seq), timestamp: UInt32(t / 125_000), payloadType: 0,
+                marker: false, audioClockRate: 8000)
         }
         for seq in 100..<150 { add(seq) }
         add(40_000)  // stray
@@ -133,10 +143,14 @@ import Testing
     @Test func ssrcChangeIsRecordedAndRestartsSequence() {
         var r = RFC3550StreamStatistics()
         for i in 0..<50 {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(1000 + i), timestamp: UInt32(160 * i), payloadType: 0, marker: false, ssrc: 0xA, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(1000 + i), timestamp: UInt32(160 * i),
+                payloadType: 0, marker: false, ssrc: 0xA, audioClockRate: 8000)
         }
         for i in 50..<100 {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(9 + i), timestamp: UInt32(777_777 + 160 * i), payloadType: 0, marker: false, ssrc: 0xB, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(9 + i),
+                timestamp: UInt32(777_777 + 160 * i), payloadType: 0, marker: false, ssrc: 0xB, audioClockRate: 8000)
         }
         #expect(r.ssrcChangeCount == 1)
         #expect(r.ssrcChanges.first == .init(arrivalNanoseconds: 50 * 20_000_000, from: 0xA, to: 0xB))
@@ -149,7 +163,9 @@ import Testing
         for i in 0..<100 {
             // After packet 49 the sender's timestamps jump by 10 s of samples, without a marker.
             let ts = UInt32(160 * i + (i >= 50 ? 80_000 : 0))
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: ts, payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: ts, payloadType: 0,
+                marker: false, audioClockRate: 8000)
         }
         #expect(r.timestampJumps == 1 && r.maxJitterMs < 1e-6)
         var m = RFC3550StreamStatistics()
@@ -158,7 +174,9 @@ import Testing
             // timestamp gap 1 s (a sender that did not advance its clock) — skipped by the marker.
             let arrival = Int64(i) * 20_000_000 + (i >= 50 ? 2_000_000_000 : 0)
             let ts = UInt32(160 * i + (i >= 50 ? 8000 : 0))
-            m.add(arrivalNanoseconds: arrival, sequence: UInt16(i), timestamp: ts, payloadType: 0, marker: i == 50, audioClockRate: 8000)
+            m.add(
+                arrivalNanoseconds: arrival, sequence: UInt16(i), timestamp: ts, payloadType: 0, marker: i == 50,
+                audioClockRate: 8000)
         }
         #expect(m.maxJitterMs < 1e-6)
         #expect(near(m.longestGapMs, 2020, 1e-6))
@@ -168,7 +186,9 @@ import Testing
         var r = RFC3550StreamStatistics()
         for i in 0..<100 {
             let late: Int64 = i == 30 ? 250_000_000 : 0
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000 + late, sequence: UInt16(i), timestamp: UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000 + late, sequence: UInt16(i), timestamp: UInt32(160 * i),
+                payloadType: 0, marker: false, audioClockRate: 8000)
         }
         #expect(r.delayedPackets == 1 && near(r.delayedPacketPercent, 1))
     }
@@ -177,7 +197,9 @@ import Testing
     @Test func receiverReportBlock() {
         var r = RFC3550StreamStatistics()
         for i in 0..<100 where i % 10 != 5 {
-            r.add(arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i), payloadType: 0, marker: false, audioClockRate: 8000)
+            r.add(
+                arrivalNanoseconds: Int64(i) * 20_000_000, sequence: UInt16(i), timestamp: UInt32(160 * i),
+                payloadType: 0, marker: false, audioClockRate: 8000)
         }
         let block = r.makeReportBlock(ssrc: 9)
         #expect(block.cumulativeLost == 10 && block.highestSequence == 99)

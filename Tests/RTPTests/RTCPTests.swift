@@ -47,7 +47,9 @@ import Testing
     @Test func ntpTimestamps() {
         // The Unix epoch is NTP second 2 208 988 800; half a second is fraction 0x8000_0000.
         #expect(NTPTime.timestamp(unixNanoseconds: 500_000_000) == UInt64(2_208_988_800) << 32 | 0x8000_0000)
-        #expect(NTPTime.compact(unixNanoseconds: 500_000_000) == UInt32(truncatingIfNeeded: (UInt64(2_208_988_800) << 16) | 0x8000))
+        #expect(
+            NTPTime.compact(unixNanoseconds: 500_000_000)
+                == UInt32(truncatingIfNeeded: (UInt64(2_208_988_800) << 16) | 0x8000))
     }
 
     @Test func negativeCumulativeLost() throws {
@@ -58,10 +60,16 @@ import Testing
     }
 
     @Test func builtCompoundRoundTrips() {
-        let block = RTCPPacket.ReportBlock(ssrc: 0xB, fractionLost: 0.5, cumulativeLost: -3, highestSequence: 0x2_0010, jitter: 123, lastSR: 0xAABB_CCDD, delaySinceLastSR: 77)
+        let block = RTCPPacket.ReportBlock(
+            ssrc: 0xB, fractionLost: 0.5, cumulativeLost: -3, highestSequence: 0x2_0010, jitter: 123,
+            lastSR: 0xAABB_CCDD, delaySinceLastSR: 77)
         let packets: [RTCPPacket] = [
-            .senderReport(ssrc: 0xA, ntpTimestamp: 0x0102_0304_0506_0708, rtpTimestamp: 160_000, packetCount: 500, octetCount: 80_000, reports: [block]),
-            .sourceDescription([.init(ssrc: 0xA, items: [.init(type: 1, value: "user@host"), .init(type: 6, value: "siptool")])]),
+            .senderReport(
+                ssrc: 0xA, ntpTimestamp: 0x0102_0304_0506_0708, rtpTimestamp: 160_000, packetCount: 500,
+                octetCount: 80_000, reports: [block]),
+            .sourceDescription([
+                .init(ssrc: 0xA, items: [.init(type: 1, value: "user@host"), .init(type: 6, value: "siptool")])
+            ]),
             .application(subtype: 3, ssrc: 0xA, name: "TEST", data: [1, 2, 3, 4]),
             .goodbye(ssrcs: [0xA], reason: "call ended"),
         ]
@@ -94,12 +102,15 @@ import Testing
         xr[2] = UInt8(words >> 8)
         xr[3] = UInt8(words & 0xFF)
         let parsed = RTCPPacket.parseCompound(xr)
-        guard case .extendedReport(let ssrc, let blocks) = parsed.first, case .voipMetrics(let metrics) = blocks.first else {
+        guard case .extendedReport(let ssrc, let blocks) = parsed.first, case .voipMetrics(let metrics) = blocks.first
+        else {
             Issue.record("not an XR with VoIP metrics: \(parsed)")
             return
         }
         #expect(ssrc == 9 && blocks.count == 2 && blocks.last == .other(blockType: 42, length: 4))
-        #expect(metrics.ssrc == 2 && metrics.lossRate == 26.0 / 256 && metrics.burstDurationMs == 120 && metrics.gapDurationMs == 1000)
+        #expect(
+            metrics.ssrc == 2 && metrics.lossRate == 26.0 / 256 && metrics.burstDurationMs == 120
+                && metrics.gapDurationMs == 1000)
         #expect(metrics.roundTripDelayMs == 80 && metrics.signalLevel == -21 && metrics.noiseLevel == -75)
         #expect(metrics.rFactor == 85 && metrics.mosLQ == 4.1 && metrics.mosCQ == nil)
         #expect(metrics.jitterBufferNominalMs == 40 && metrics.jitterBufferAbsoluteMaximumMs == 200)

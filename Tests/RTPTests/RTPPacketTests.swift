@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct RTPPacketTests {
     @Test func buildAndParseRoundTrip() throws {
-        let header = RTPHeader(marker: true, payloadType: 8, sequenceNumber: 0x1234, timestamp: 0xDEAD_BEEF, ssrc: 0xCAFE_0001, csrcs: [7, 8])
+        let header = RTPHeader(
+            marker: true, payloadType: 8, sequenceNumber: 0x1234, timestamp: 0xDEAD_BEEF, ssrc: 0xCAFE_0001,
+            csrcs: [7, 8])
         let bytes = header.serialized(payload: [1, 2, 3, 4, 5], padding: 3)
         #expect(bytes.count == 12 + 8 + 5 + 3)
         #expect(bytes[0] == 0xA2 && bytes[1] == 0x88 && bytes.last == 3)
@@ -16,7 +18,8 @@ import Testing
     }
 
     @Test func knownPacketBytes() throws {
-        let packet: [UInt8] = [0x80, 0x88, 0x12, 0x34, 0, 0, 0, 160, 0xCA, 0x11, 0, 0] + [UInt8](repeating: 0xD5, count: 160)
+        let packet: [UInt8] =
+            [0x80, 0x88, 0x12, 0x34, 0, 0, 0, 160, 0xCA, 0x11, 0, 0] + [UInt8](repeating: 0xD5, count: 160)
         let header = try #require(RTPHeader.parse(packet))
         #expect(header.payloadType == 8 && header.marker && header.sequenceNumber == 0x1234 && header.timestamp == 160)
         #expect(header.ssrc == 0xCA11_0000 && header.payloadLength == 160)
@@ -47,16 +50,17 @@ import Testing
         #expect(elements.map(\.id) == [5, 6] && elements.first.map { Array(packet[$0.range]) } == [1, 2, 3])
     }
 
-    @Test(arguments: [
-        ("truncated header", [0x80, 0, 0]),
-        ("version 1", [0x40] + [UInt8](repeating: 0, count: 20)),
-        ("version 0", [UInt8](repeating: 0, count: 20)),
-        ("15 CSRCs beyond length", [0x8F] + [UInt8](repeating: 0, count: 20)),
-        ("padding longer than packet", [0xA0] + [UInt8](repeating: 0, count: 12) + [40]),
-        ("padding count zero", [0xA0] + [UInt8](repeating: 0, count: 12) + [0]),
-        ("extension header cut", [0x90] + [UInt8](repeating: 0, count: 13)),
-        ("extension beyond length", [0x90] + [UInt8](repeating: 0, count: 11) + [0, 0, 0, 9]),
-    ] as [(String, [UInt8])])
+    @Test(
+        arguments: [
+            ("truncated header", [0x80, 0, 0]),
+            ("version 1", [0x40] + [UInt8](repeating: 0, count: 20)),
+            ("version 0", [UInt8](repeating: 0, count: 20)),
+            ("15 CSRCs beyond length", [0x8F] + [UInt8](repeating: 0, count: 20)),
+            ("padding longer than packet", [0xA0] + [UInt8](repeating: 0, count: 12) + [40]),
+            ("padding count zero", [0xA0] + [UInt8](repeating: 0, count: 12) + [0]),
+            ("extension header cut", [0x90] + [UInt8](repeating: 0, count: 13)),
+            ("extension beyond length", [0x90] + [UInt8](repeating: 0, count: 11) + [0, 0, 0, 9]),
+        ] as [(String, [UInt8])])
     func badPacketsAreRefused(_ name: String, _ bytes: [UInt8]) {
         #expect(RTPHeader.parse(bytes) == nil, "\(name)")
         #expect(!RTPHeader.looksLikeRTP(bytes), "\(name)")
@@ -86,7 +90,9 @@ import Testing
         #expect(RTPHeader.looksLikeRTP(rtp))
         #expect(MediaPacketKind.classify(rtp) == .rtp)
         // PT 72 with the marker (second byte 200) is an SR on a muxed port (RFC 5761 §4).
-        let sr = RTCPPacket.senderReport(ssrc: 1, ntpTimestamp: 0, rtpTimestamp: 0, packetCount: 0, octetCount: 0, reports: []).serialized()
+        let sr = RTCPPacket.senderReport(
+            ssrc: 1, ntpTimestamp: 0, rtpTimestamp: 0, packetCount: 0, octetCount: 0, reports: []
+        ).serialized()
         #expect(RTPHeader.isRTCP(sr) && !RTPHeader.looksLikeRTP(sr))
         #expect(MediaPacketKind.classify(sr) == .rtcp)
         // PT 72-76 without marker: not RTCP, but not plausible RTP either.
@@ -95,8 +101,13 @@ import Testing
         // Other RTCP types on a muxed port: 205 (RTPFB), 206 (PSFB), 207 (XR).
         for type: UInt8 in [205, 206, 207] { #expect(RTPHeader.isRTCP([0x81, type, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2])) }
         // No payload, or larger than an MTU: not RTP by heuristic.
-        #expect(!RTPHeader.looksLikeRTP(RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1).serialized(payload: [])))
-        #expect(!RTPHeader.looksLikeRTP(RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1).serialized(payload: [UInt8](repeating: 0, count: 1500))))
+        #expect(
+            !RTPHeader.looksLikeRTP(
+                RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1).serialized(payload: [])))
+        #expect(
+            !RTPHeader.looksLikeRTP(
+                RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1).serialized(
+                    payload: [UInt8](repeating: 0, count: 1500))))
         // RFC 7983 first-byte ranges.
         #expect(MediaPacketKind.classify([0x00, 0x01, 0, 0]) == .stun)
         #expect(MediaPacketKind.classify([22, 0xFE, 0xFD]) == .dtls)

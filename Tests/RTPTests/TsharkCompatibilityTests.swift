@@ -16,14 +16,30 @@ import Testing
     }
 
     static let rows: [Row] = [
-        Row(name: "S1", packets: 49, lost: "1 (2.0%)", delta: "10.000/20.417/40.000", jitter: "0.000/0.395/1.211", problems: true),
-        Row(name: "S2", packets: 50, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000", problems: false),
-        Row(name: "S3", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.790/4.692", problems: true),
-        Row(name: "S4", packets: 101, lost: "-1 (-1.0%)", delta: "1.000/19.800/40.000", jitter: "0.000/1.472/10.924", problems: true),
-        Row(name: "S5", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/1.978/12.500", problems: false),
-        Row(name: "S6", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000", problems: false),
-        Row(name: "S7", packets: 100, lost: "0 (0.0%)", delta: "12.000/20.081/22.000", jitter: "0.125/2.690/3.352", problems: false),
-        Row(name: "S8", packets: 95, lost: "5 (5.0%)", delta: "20.000/21.064/120.000", jitter: "0.000/0.000/0.000", problems: true),
+        Row(
+            name: "S1", packets: 49, lost: "1 (2.0%)", delta: "10.000/20.417/40.000", jitter: "0.000/0.395/1.211",
+            problems: true),
+        Row(
+            name: "S2", packets: 50, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000",
+            problems: false),
+        Row(
+            name: "S3", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.790/4.692",
+            problems: true),
+        Row(
+            name: "S4", packets: 101, lost: "-1 (-1.0%)", delta: "1.000/19.800/40.000", jitter: "0.000/1.472/10.924",
+            problems: true),
+        Row(
+            name: "S5", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/1.978/12.500",
+            problems: false),
+        Row(
+            name: "S6", packets: 100, lost: "0 (0.0%)", delta: "20.000/20.000/20.000", jitter: "0.000/0.000/0.000",
+            problems: false),
+        Row(
+            name: "S7", packets: 100, lost: "0 (0.0%)", delta: "12.000/20.081/22.000", jitter: "0.125/2.690/3.352",
+            problems: false),
+        Row(
+            name: "S8", packets: 95, lost: "5 (5.0%)", delta: "20.000/21.064/120.000", jitter: "0.000/0.000/0.000",
+            problems: true),
     ]
 
     static func packets(_ name: String) -> [VectorPacket] {
@@ -68,7 +84,8 @@ import Testing
     @Test func unknownClockReportsJitterAsTsharkDoes() {
         var stats = RTPStreamStatistics()
         for i in 0..<20 {
-            let packet = VectorPacket(seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
+            let packet = VectorPacket(
+                seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
             stats.add(arrivalNanoseconds: Int64(packet.arrivalMs * 1e6), header: RTPHeader.parse(packet.bytes)!)
         }
         #expect(printed(stats.tshark.minJitter) == "-1.000")
@@ -78,7 +95,8 @@ import Testing
         // With the SDP's rtpmap the clock is known and jitter is computed.
         var mapped = RTPStreamStatistics(payloadTypes: [111: .dynamic(encodingName: "opus", clockRate: 48000)])
         for i in 0..<20 {
-            let packet = VectorPacket(seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
+            let packet = VectorPacket(
+                seq: UInt16(i), ts: UInt32(960 * i), pt: 111, arrivalMs: TestVector.G(i) + Double(i % 3))
             mapped.add(arrivalNanoseconds: Int64(packet.arrivalMs * 1e6), header: RTPHeader.parse(packet.bytes)!)
         }
         #expect(mapped.tshark.minJitter >= 0 && mapped.tshark.maxJitter > 0)
@@ -103,7 +121,10 @@ import Testing
         #expect(t.hasProblems)
     }
 
-    @Test(arguments: [(1.0, 1, "1.0"), (-1.0, 1, "-1.0"), (20.41666, 3, "20.417"), (0.0004, 3, "0.000"), (-0.0004, 3, "0.000"), (120, 3, "120.000")])
+    @Test(arguments: [
+        (1.0, 1, "1.0"), (-1.0, 1, "-1.0"), (20.41666, 3, "20.417"), (0.0004, 3, "0.000"), (-0.0004, 3, "0.000"),
+        (120, 3, "120.000"),
+    ])
     func formatting(_ value: Double, _ decimals: Int, _ expected: String) {
         #expect(TsharkFormat.fixed(value, decimals: decimals) == expected)
     }
