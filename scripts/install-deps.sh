@@ -7,7 +7,7 @@ set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(libpcap-dev libsrtp2-dev pkg-config)
-test_pkgs=(tshark tcpdump)
+test_pkgs=(tshark tcpdump sip-tester)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;

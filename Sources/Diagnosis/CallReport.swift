@@ -29,6 +29,40 @@ public struct CallReport: Sendable {
     public var streams: [RTPStreamReport]
     /// Findings, most severe first.
     public var findings: [Finding]
+    /// DTMF sent as SIP INFO (application/dtmf-relay or application/dtmf bodies), in order.
+    public var infoDTMF: [InfoDTMF] = []
+
+    /// One key press carried in a SIP INFO request.
+    public struct InfoDTMF: Sendable, Hashable {
+        public var digit: String
+        public var durationMs: Int?
+        public var frame: Int
+        public var time: CaptureTime
+    }
+
+    /// Digits from INFO bodies: `Signal=5` / `Duration=160` lines (application/dtmf-relay, the
+    /// de-facto format) or a bare digit (application/dtmf).
+    static func infoDTMF(in call: CallRecord) -> [InfoDTMF] {
+        var digits: [InfoDTMF] = []
+        for event in call.events where event.method == .info && !event.isRetransmission {
+            guard let type = event.message.contentType, type.type == "application",
+                type.subtype == "dtmf-relay" || type.subtype == "dtmf"
+            else { continue }
+            let text = String(decoding: event.message.body, as: UTF8.self)
+            var digit: String?
+            var duration: Int?
+            for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
+                if parts.count == 2 && parts[0].lowercased() == "signal" { digit = parts[1] }
+                if parts.count == 2 && parts[0].lowercased() == "duration" { duration = Int(parts[1]) }
+                if parts.count == 1 && type.subtype == "dtmf" && !parts[0].isEmpty { digit = parts[0] }
+            }
+            if let digit, digit.count <= 2 {
+                digits.append(InfoDTMF(digit: digit, durationMs: duration, frame: event.frame, time: event.time))
+            }
+        }
+        return digits
+    }
 
     /// The worst severity among the findings.
     public var worstSeverity: FindingSeverity? { self.findings.map(\.severity).max() }
@@ -64,6 +98,18 @@ public struct CallReport: Sendable {
         let ordered = findings.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
         }.map(\.element)
-        return CallReport(summary: summary, events: call.events, streams: streams, findings: ordered)
+        var report = CallReport(summary: summary, events: call.events, streams: streams, findings: ordered)
+        report.infoDTMF = Self.infoDTMF(in: call)
+        return report
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing characters from `set`.
+    func trimmingCharacters(in set: String) -> String {
+        var view = self
+        while let first = view.first, set.contains(first) { view = view.dropFirst() }
+        while let last = view.last, set.contains(last) { view = view.dropLast() }
+        return String(view)
     }
 }

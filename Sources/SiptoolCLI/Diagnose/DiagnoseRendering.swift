@@ -98,6 +98,9 @@ enum DiagnoseRendering {
         if summary.authenticationRounds > 0 { timings.append("\(summary.authenticationRounds) auth round(s)") }
         if summary.hops > 1 { timings.append("\(summary.hops) hops seen") }
         if !timings.isEmpty { out += "  " + timings.joined(separator: " · ") + "\n" }
+        if !call.infoDTMF.isEmpty {
+            out += "  DTMF via SIP INFO: " + call.infoDTMF.map(\.digit).joined() + "\n"
+        }
         if ladder {
             out += "\n"
             for line in LadderDiagram.render(call, captureStart: overview.captureStart) { out += "  " + line + "\n" }
@@ -189,6 +192,14 @@ enum DiagnoseRendering {
                 ("worst_severity", .string(call.worstSeverity?.rawValue)),
                 ("findings", .array(call.findings.map(Self.json))),
                 ("rtp_streams", .array(call.streams.map { Self.json($0, start: start) })),
+                ("sip_info_dtmf", .array(call.infoDTMF.map { digit in
+                    .object([
+                        ("digit", .string(digit.digit)),
+                        ("duration_ms", .int(digit.durationMs)),
+                        ("frame", .int(digit.frame)),
+                        ("time_s", seconds(digit.time)),
+                    ])
+                })),
                 ("sip", .array(call.events.map { event in
                     .object([
                         ("frame", .int(event.frame)),

@@ -1,0 +1,164 @@
+import Foundation
+import SiptoolCLI
+import Testing
+
+/// `siptool diagnose` on captures of real calls between real peers: SIPp (Debian's sip-tester)
+/// started by the test on loopback, tcpdump capturing them, faults injected by the scenario.
+/// Every process gets a time bound and is stopped by the test.
+@Suite(.serialized) struct InteropTests {
+    static func tool(_ name: String) -> String? {
+        for directory in ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+            let path = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// A child process started with `posix_spawn`, with the signal mask and dispositions reset: the
+    /// test runner's threads block signals, and a child that inherits that mask ignores SIGINT and
+    /// SIGTERM (and `timeout` never fires), so Foundation's Process is not used here.
+    struct Child {
+        let pid: pid_t
+
+        /// Sends `signal`, then waits at most `seconds`, then kills.
+        func stop(_ signal: Int32 = SIGINT, seconds: Double = 5) {
+            kill(self.pid, signal)
+            self.wait(seconds: seconds)
+        }
+
+        /// Waits at most `seconds` for the child to exit, then kills it.
+        func wait(seconds: Double) {
+            let deadline = Date().addingTimeInterval(seconds)
+            var status: Int32 = 0
+            while Date() < deadline {
+                if waitpid(self.pid, &status, WNOHANG) == self.pid { return }
+                usleep(20_000)
+            }
+            kill(self.pid, SIGKILL)
+            _ = waitpid(self.pid, &status, 0)
+        }
+    }
+
+    /// Starts `arguments` with stdout and stderr appended to `log`; the caller stops it.
+    static func start(_ arguments: [String], log: String) throws -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard status == 0 else { throw SpawnError(message: "cannot start \(arguments[0]): \(String(cString: strerror(status)))") }
+        return Child(pid: pid)
+    }
+
+    struct SpawnError: Error { var message: String }
+
+    /// Captures loopback traffic on the given UDP ports while `body` runs; returns the pcap path.
+    static func capture(ports: [Int], _ body: () throws -> Void) throws -> String? {
+        guard let tcpdump = Self.tool("tcpdump") else { return nil }
+        let path = "/tmp/siptool-interop-\(getpid())-\(ports[0]).pcap"
+        let log = path + ".log"
+        let filter = ports.map { "udp port \($0)" }.joined(separator: " or ")
+        let dump = try Self.start([tcpdump, "-i", "lo", "--immediate-mode", "-U", "-n", "-w", path] + filter.split(separator: " ").map(String.init), log: log)
+        // tcpdump says "listening on lo" once it captures.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("listening on") { break }
+            usleep(50_000)
+        }
+        defer { dump.stop(SIGINT, seconds: 5) }
+        try body()
+        // Let tcpdump read what the kernel has queued before it is stopped.
+        usleep(700_000)
+        return path
+    }
+
+    static func diagnose(_ path: String) throws -> [String: Any] {
+        let run = Run(["diagnose", "--json", path])
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+    }
+
+    static func calls(_ json: [String: Any]) -> [[String: Any]] { json["calls"] as? [[String: Any]] ?? [] }
+
+    static func codes(_ call: [String: Any]) -> [String] {
+        (call["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+    }
+
+    func requirePeers() -> (sipp: String, tcpdump: String)? {
+        guard let sipp = Self.tool("sipp"), let tcpdump = Self.tool("tcpdump"), getuid() == 0 else {
+            print("SKIPPED: interop tests need sipp and tcpdump (scripts/install-deps.sh test) and root to capture on lo")
+            return nil
+        }
+        return (sipp, tcpdump)
+    }
+
+    @Test func answeredCallBetweenSIPpUACAndUAS() throws {
+        guard let peers = self.requirePeers() else { return }
+        let path = try Self.capture(ports: [5070, 5071]) {
+            let uas = try Self.start([peers.sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", "5070", "-m", "1", "-nostdin"], log: "/tmp/siptool-interop-uas.log")
+            usleep(500_000)
+            let uac = try Self.start([peers.sipp, "-sn", "uac", "127.0.0.1:5070", "-i", "127.0.0.1", "-p", "5071", "-m", "1", "-d", "500", "-nostdin"], log: "/tmp/siptool-interop-uac.log")
+            uac.wait(seconds: 15)
+            uas.stop(SIGTERM, seconds: 5)
+        }
+        guard let path else { return }
+        defer { unlink(path) }
+        let json = try Self.diagnose(path)
+        let call = try #require(Self.calls(json).first { $0["kind"] as? String == "call" })
+        #expect(call["final_status"] as? Int == 200)
+        #expect(call["ending"] as? String == "BYE from caller")
+        #expect(call["caller"] as? String == "127.0.0.1:5071")
+        #expect(call["callee"] as? String == "127.0.0.1:5070")
+        #expect((call["setup_time_ms"] as? Double).map { $0 >= 0 && $0 < 2000 } == true)
+        #expect(!(call["findings"] as? [[String: Any]] ?? []).contains { $0["severity"] as? String == "error" }, "\(Self.codes(call))")
+    }
+
+    @Test func busyCalleeIsExplained() throws {
+        guard let peers = self.requirePeers() else { return }
+        let scenario = SourceTree.root + "/scenarios/sipp/uas-busy.xml"
+        let path = try Self.capture(ports: [5072, 5073]) {
+            let uas = try Self.start([peers.sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", "5072", "-m", "1", "-nostdin"], log: "/tmp/siptool-interop-busy-uas.log")
+            usleep(500_000)
+            let uac = try Self.start([peers.sipp, "-sn", "uac", "127.0.0.1:5072", "-i", "127.0.0.1", "-p", "5073", "-m", "1", "-nostdin"], log: "/tmp/siptool-interop-busy-uac.log")
+            uac.wait(seconds: 15)
+            uas.stop(SIGTERM, seconds: 5)
+        }
+        guard let path else { return }
+        defer { unlink(path) }
+        let call = try #require(Self.calls(try Self.diagnose(path)).first)
+        #expect(call["final_status"] as? Int == 486)
+        let finding = (call["findings"] as? [[String: Any]])?.first { $0["code"] as? String == "call.rejected" }
+        #expect((finding?["summary"] as? String)?.contains("busy") == true)
+        #expect(finding?["severity"] as? String == "warning")
+    }
+
+    @Test func inviteToNobodyIsRetransmittedAndReported() throws {
+        guard let peers = self.requirePeers() else { return }
+        // Nothing listens on 5074: the INVITE is retransmitted (Timer A) and never answered.
+        let path = try Self.capture(ports: [5074, 5075]) {
+            let uac = try Self.start([peers.sipp, "-sn", "uac", "127.0.0.1:5074", "-i", "127.0.0.1", "-p", "5075", "-m", "1", "-nostdin", "-timeout", "4s", "-timeout_error"], log: "/tmp/siptool-interop-nobody.log")
+            uac.wait(seconds: 10)
+        }
+        guard let path else { return }
+        defer { unlink(path) }
+        let call = try #require(Self.calls(try Self.diagnose(path)).first)
+        let finding = (call["findings"] as? [[String: Any]])?.first { $0["code"] as? String == "txn.no-response" }
+        #expect(finding?["severity"] as? String == "error", "\(Self.codes(call))")
+        #expect((finding?["summary"] as? String)?.contains("127.0.0.1:5074") == true)
+        #expect((call["retransmissions"] as? Int ?? 0) >= 2)
+    }
+}
