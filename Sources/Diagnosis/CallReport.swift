@@ -51,7 +51,7 @@ public struct CallReport: Sendable {
             let text = String(decoding: event.message.body, as: UTF8.self)
             var digit: String?
             var duration: Int?
-            for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            for line in text.split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t") }
                 if parts.count == 2 && parts[0].lowercased() == "signal" { digit = parts[1] }
                 if parts.count == 2 && parts[0].lowercased() == "duration" { duration = Int(parts[1]) }

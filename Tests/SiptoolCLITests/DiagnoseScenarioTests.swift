@@ -17,10 +17,10 @@ struct CallCapture {
         self.frames.append((self.time, frame))
     }
 
-    mutating func sip(_ lines: [String], body: String = "", fromCaller: Bool, afterMs: Double = 10) {
+    mutating func sip(_ lines: [String], body: String = "", contentType: String = "application/sdp", fromCaller: Bool, afterMs: Double = 10) {
         let crlfBody = body.replacingOccurrences(of: "\n", with: "\r\n")
         var all = lines + ["Call-ID: \(self.callID)"]
-        if !crlfBody.isEmpty { all.append("Content-Type: application/sdp") }
+        if !crlfBody.isEmpty { all.append("Content-Type: \(contentType)") }
         all.append("Content-Length: \(crlfBody.utf8.count)")
         let text = all.joined(separator: "\r\n") + "\r\n\r\n" + crlfBody
         self.udp(from: fromCaller ? self.caller : self.callee, to: fromCaller ? self.callee : self.caller, Array(text.utf8), afterMs: afterMs)
@@ -234,6 +234,22 @@ struct CallCapture {
         let digits = (stream["dtmf"] as? [[String: Any]])?.compactMap { $0["digit"] as? String }
         #expect(digits == ["5", "#"])
         #expect(stream["payload"] as? String == "telephone-event")
+    }
+
+    @Test func sipInfoDTMFDigits() throws {
+        var capture = CallCapture()
+        capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
+        for (index, digit) in ["4", "2"].enumerated() {
+            capture.sip(["INFO sip:bob@198.51.100.10:5060 SIP/2.0", "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-info\(index)", "Max-Forwards: 70",
+                         "From: <sip:alice@example.com>;tag=a1", "To: <sip:+15550011234@198.51.100.10>;tag=b1", "CSeq: \(3 + index) INFO"],
+                        body: "Signal=\(digit)\nDuration=160\n", contentType: "application/dtmf-relay", fromCaller: true, afterMs: 500)
+        }
+        capture.bye()
+        let (_, json) = try self.diagnose(capture)
+        let call = try #require((json["calls"] as? [[String: Any]])?.first)
+        let digits = (call["sip_info_dtmf"] as? [[String: Any]])?.compactMap { $0["digit"] as? String }
+        #expect(digits == ["4", "2"])
+        #expect((call["sip_info_dtmf"] as? [[String: Any]])?.first?["duration_ms"] as? Int == 160)
     }
 
     @Test func filtersAndFailOn() throws {
