@@ -152,34 +152,8 @@ public final class CaptureReader {
     /// Calls `body` for every packet in order. Stops early (and sets ``truncation``) when the file is
     /// damaged; returns normally in both cases.
     public func forEachPacket(_ body: (CapturedPacket) throws -> Void) rethrows {
-        guard let handle = self.handle else { return }
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        while true {
-            let status = pcap_next_ex(handle, &header, &data)
-            if status == 1, let header, let data {
-                self.framesRead += 1
-                let record = header.pointee
-                let packet = CapturedPacket(
-                    frameNumber: self.framesRead,
-                    seconds: Int64(record.ts.tv_sec),
-                    // With nanosecond precision requested, tv_usec holds nanoseconds.
-                    nanoseconds: Int64(record.ts.tv_usec),
-                    linkType: self.linkType,
-                    bytes: UnsafeRawBufferPointer(start: data, count: Int(record.caplen)),
-                    originalLength: Int(record.len)
-                )
-                try body(packet)
-            } else if status == PCAP_ERROR_BREAK {
-                return
-            } else if status == 0 {
-                continue
-            } else {
-                let text = String(cString: pcap_geterr(handle))
-                self.truncation = "the capture is damaged after frame \(self.framesRead) (\(text)); "
-                    + "the \(self.framesRead) frame(s) before it were read"
-                return
-            }
+        while let packet = self.nextPacket() {
+            try body(packet)
         }
     }
 
