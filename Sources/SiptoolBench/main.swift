@@ -155,6 +155,14 @@ measure("digest.md5-response", unit: "responses/s", batch: 1, options: options) 
     ))
 }
 
+let challenge = try! DigestChallenge.parse(#"Digest realm="sip.example.com", nonce="\#(nonce)", qop="auth", algorithm=MD5"#)
+var client = DigestClient(username: "1001", password: "s3cret")
+measure("digest.md5-client-authorization", unit: "responses/s", batch: 1, options: options) {
+    // What `siptool call` does per challenged request: HA1 cached per account, HA2 per method and
+    // URI, a new nonce count each time, the Authorization value built.
+    blackHole(try? client.authorization(for: challenge, method: "INVITE", uri: uri, cnonce: cnonce))
+}
+
 measure("digest.md5-response-from-password", unit: "responses/s", batch: 1, options: options) {
     // The checker's case: HA1 from a candidate password, then HA2 and the response: 3 hashes.
     nonceCount &+= 1
