@@ -252,6 +252,31 @@ struct CallCapture {
         #expect((call["sip_info_dtmf"] as? [[String: Any]])?.first?["duration_ms"] as? Int == 160)
     }
 
+    @Test func severalCapturesAreMergedByTime() throws {
+        // Signalling captured at one point, media at another: merged by time they make one call.
+        var signalling = CallCapture()
+        signalling.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
+        var media = CallCapture()
+        media.time = signalling.time
+        media.media([(("203.0.113.5", 40000), ("198.51.100.10", 30000), 0x1111), (("198.51.100.10", 30000), ("203.0.113.5", 40000), 0x2222)])
+        signalling.time = media.time
+        signalling.bye()
+        let first = try signalling.write()
+        let second = try media.write()
+        defer {
+            unlink(first)
+            unlink(second)
+        }
+        let run = Run(["diagnose", "--json", second, first])
+        #expect(run.status == 0, "\(run.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((json["files"] as? [String])?.count == 2)
+        let call = try #require((json["calls"] as? [[String: Any]])?.first)
+        #expect((call["rtp_streams"] as? [Any])?.count == 2)
+        #expect(call["ending"] as? String == "BYE from caller")
+        #expect(json["frames"] as? Int == signalling.frames.count + media.frames.count)
+    }
+
     @Test func filtersAndFailOn() throws {
         var capture = CallCapture()
         capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
