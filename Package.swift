@@ -60,8 +60,10 @@ let package = Package(
             name: "PacketDecoding",
             swiftSettings: swiftSettings
         ),
+        // Capture files in and out over libpcap. (A fuller PcapIO module was being written in
+        // parallel; until it lands and is reconciled, the CLI uses this one.)
         .target(
-            name: "PcapIO",
+            name: "CaptureIO",
             dependencies: ["CPcap"],
             swiftSettings: swiftSettings
         ),
@@ -75,7 +77,7 @@ let package = Package(
         // MARK: - Front end
         .target(
             name: "SiptoolCLI",
-            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO"],
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "CaptureIO"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -107,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiptoolCLITests",
-            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO"],
+            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "CaptureIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -121,8 +123,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PcapIOTests",
-            dependencies: ["PcapIO"],
+            name: "CaptureIOTests",
+            dependencies: ["CaptureIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

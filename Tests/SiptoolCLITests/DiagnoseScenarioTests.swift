@@ -1,5 +1,5 @@
 import Foundation
-import PcapIO
+import CaptureIO
 import SiptoolCLI
 import Testing
 

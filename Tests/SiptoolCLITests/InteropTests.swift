@@ -161,4 +161,36 @@ import Testing
         #expect((finding?["summary"] as? String)?.contains("127.0.0.1:5074") == true)
         #expect((call["retransmissions"] as? Int ?? 0) >= 2)
     }
+
+    /// SIPp answers a 407 with digest credentials computed by its own implementation; diagnose
+    /// recomputes them: the password SIPp used is recognised as right, another one as wrong.
+    @Test func digestFromSIPpIsVerifiedWithACandidatePassword() throws {
+        guard let peers = self.requirePeers() else { return }
+        let uasScenario = SourceTree.root + "/scenarios/sipp/uas-reject-auth.xml"
+        let uacScenario = SourceTree.root + "/scenarios/sipp/uac-auth.xml"
+        let path = try Self.capture(ports: [5076, 5077]) {
+            let uas = try Self.start([peers.sipp, "-sf", uasScenario, "-i", "127.0.0.1", "-p", "5076", "-m", "1", "-nostdin"], log: "/tmp/siptool-interop-auth-uas.log")
+            usleep(500_000)
+            let uac = try Self.start([peers.sipp, "-sf", uacScenario, "127.0.0.1:5076", "-i", "127.0.0.1", "-p", "5077", "-m", "1", "-au", "1001", "-ap", "s3cret-used", "-nostdin"], log: "/tmp/siptool-interop-auth-uac.log")
+            uac.wait(seconds: 15)
+            uas.stop(SIGTERM, seconds: 5)
+        }
+        guard let path else { return }
+        defer { unlink(path) }
+        func codes(password: String?) throws -> [String] {
+            var arguments = ["diagnose", "--json", path]
+            var environment: [String: String] = [:]
+            if let password {
+                arguments.insert(contentsOf: ["--password-env", "SIPTOOL_TEST_PW"], at: 1)
+                environment["SIPTOOL_TEST_PW"] = password
+            }
+            let run = Run(arguments, environment: environment)
+            #expect(!run.stdout.contains(password ?? "\u{0}"), "the password must never be printed")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            return Self.calls(json).flatMap { Self.codes($0) }
+        }
+        #expect(try codes(password: nil).contains("auth.credentials-rejected"))
+        #expect(try codes(password: "s3cret-used").contains("auth.password-correct"))
+        #expect(try codes(password: "another-password").contains("auth.wrong-password"))
+    }
 }

@@ -34,7 +34,7 @@ enum AuthenticationRules {
                         reportedRejection = true
                         findings += Self.rejection(
                             credentials: credentials, request: answered, challengeEvent: event,
-                            challenge: challenge ?? lastChallenge?.challenge, context: context
+                            challenge: lastChallenge?.challenge ?? challenge, context: context
                         )
                     }
                 }

@@ -1,6 +1,6 @@
 import Diagnosis
 import PacketDecoding
-import PcapIO
+import CaptureIO
 import SIPMessages
 
 #if canImport(Glibc)
