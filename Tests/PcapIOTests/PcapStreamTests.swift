@@ -1,0 +1,97 @@
+import Foundation
+import PcapIO
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading from a pipe and from standard input ("-"), with no child process.
+@Suite(.serialized) struct PcapStreamTests {
+    /// A pipe whose write end is fed `bytes` from a background thread, then closed.
+    func pipeFed(with bytes: [UInt8]) -> Int32 {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let writeEnd = ends[1]
+        Thread.detachNewThread {
+            var offset = 0
+            while offset < bytes.count {
+                let count = bytes.withUnsafeBytes { write(writeEnd, $0.baseAddress! + offset, bytes.count - offset) }
+                if count <= 0 { break }
+                offset += count
+            }
+            close(writeEnd)
+        }
+        return ends[0]
+    }
+
+    @Test func pipeLargerThanItsBufferReadsWhole() throws {
+        // ~600 KB: far more than a pipe holds (64 KiB), so the reader and the writer thread interleave.
+        let path = try TestSupport.makeCapture("pipe-source", count: 8000)
+        defer { unlink(path) }
+        let readEnd = self.pipeFed(with: TestSupport.readFile(path))
+        let reader = try PcapReader(fileDescriptor: readEnd, name: "pipe")
+        close(readEnd)  // the reader holds its own duplicate
+        var count = 0
+        var last = PcapTimestamp(seconds: 0, nanoseconds: 0)
+        reader.forEachPacket { packet in
+            count += 1
+            last = packet.timestamp
+        }
+        #expect(count == 8000 && reader.warning == nil)
+        #expect(last == PcapTimestamp(seconds: 1_700_007_999, nanoseconds: 123_456_789))
+        #expect(reader.bytesRead == TestSupport.readFile(path).count)
+    }
+
+    @Test func truncatedPipeReportsTheFrame() throws {
+        let path = try TestSupport.makeCapture("pipe-cut", count: 3)
+        defer { unlink(path) }
+        let readEnd = self.pipeFed(with: Array(TestSupport.readFile(path).dropLast(3)))
+        let reader = try PcapReader(fileDescriptor: readEnd, name: "-")
+        close(readEnd)
+        #expect(reader.readRecords().count == 2)
+        #expect(reader.warning?.code == .truncatedRecord && reader.warning?.frameNumber == 3)
+        #expect(reader.warning?.description.hasPrefix("<stdin>: the file ends in the middle of frame 3") == true)
+    }
+
+    @Test func emptyAndJunkPipesAreClassified() throws {
+        let empty = self.pipeFed(with: [])
+        defer { close(empty) }
+        #expect(throws: PcapError(code: .emptyFile, path: "")) { _ = try PcapReader(fileDescriptor: empty, name: "-") }
+        let junk = self.pipeFed(with: [0x1F, 0x8B, 8, 0, 0, 0, 0, 0])
+        defer { close(junk) }
+        do {
+            _ = try PcapReader(fileDescriptor: junk, name: "-")
+            Issue.record("gzip data was accepted")
+        } catch {
+            #expect(error.code == .notACapture)
+            #expect(error.message.hasPrefix("standard input is not a pcap or pcapng capture") && error.message.contains("zcat"))
+        }
+    }
+
+    @Test func dashReadsStandardInput() throws {
+        let path = try TestSupport.makeCapture("stdin", count: 4)
+        defer { unlink(path) }
+        let readEnd = self.pipeFed(with: TestSupport.readFile(path))
+        let savedStandardInput = dup(0)
+        #expect(savedStandardInput >= 0)
+        dup2(readEnd, 0)
+        close(readEnd)
+        let opened = Result { () throws(PcapError) -> PcapReader in try PcapReader(path: "-") }
+        // The reader duplicated descriptor 0 while opening, so stdin can be restored at once.
+        dup2(savedStandardInput, 0)
+        close(savedStandardInput)
+        let reader = try opened.get()
+        #expect(reader.path == "-")
+        #expect(reader.readRecords().map(\.frameNumber) == [1, 2, 3, 4])
+        #expect(reader.warning == nil)
+    }
+
+    @Test func openFILEIsTakenOver() throws {
+        let path = try TestSupport.makeCapture("file-star", count: 2)
+        defer { unlink(path) }
+        let file = try #require(fopen(path, "rb"))
+        let reader = try PcapReader(file: file, name: path)
+        #expect(reader.readRecords().count == 2)
+    }
+}
