@@ -25,19 +25,27 @@ public final class MergedPcapReader {
     /// Packets delivered so far, over all files.
     public private(set) var framesRead = 0
 
-    /// Each reader's pending packet (nil once that reader is exhausted).
+    /// Each reader's pending packet (nil once that reader is exhausted, and unused with one reader).
     private var pending: [PcapPacket?]
+    /// The pending packets' times, kept apart so heap comparisons touch only integers.
+    private var pendingTimes: [Int64]
     /// Min-heap of reader indices with a pending packet, keyed by (timestamp, index).
     private var heap: [Int] = []
-    /// The reader whose packet was handed out last; advanced at the next call.
-    private var toAdvance: Int?
+    /// True when the packet of the reader at the top of the heap has been handed out, so that
+    /// reader must advance at the next call (not before: its bytes are still in use).
+    private var isTopDelivered = false
 
     /// Merges already opened readers (which should not have been read from yet).
     public init(readers: [PcapReader]) {
         self.readers = readers
-        self.pending = readers.map { $0.nextPacket() }
-        for index in readers.indices where self.pending[index] != nil {
-            self.push(index)
+        self.pendingTimes = [Int64](repeating: 0, count: readers.count)
+        // With one reader there is nothing to merge: nextPacket() passes its packets through.
+        self.pending = readers.count == 1 ? [nil] : readers.map { $0.nextPacket() }
+        for index in readers.indices {
+            if let packet = self.pending[index] {
+                self.pendingTimes[index] = packet.nanosecondsSinceEpoch
+                self.push(index)
+            }
         }
     }
 
@@ -60,13 +68,29 @@ public final class MergedPcapReader {
 
     /// The next packet in time order, or nil when every file is exhausted.
     public func nextPacket() -> MergedPcapPacket? {
-        if let index = self.toAdvance {
-            self.toAdvance = nil
-            self.pending[index] = self.readers[index].nextPacket()
-            if self.pending[index] != nil { self.push(index) }
+        if self.readers.count == 1 {
+            guard let packet = self.readers[0].nextPacket() else { return nil }
+            self.framesRead += 1
+            return MergedPcapPacket(packet: packet, fileIndex: 0, globalFrameNumber: self.framesRead)
         }
-        guard let index = self.popMinimum(), let packet = self.pending[index] else { return nil }
-        self.toAdvance = index
+        // The packet handed out last is still at the top of the heap: advance its reader and
+        // sift the new head down (or drop the exhausted reader), the k-way merge's one step.
+        if self.isTopDelivered {
+            self.isTopDelivered = false
+            let index = self.heap[0]
+            let next = self.readers[index].nextPacket()
+            self.pending[index] = next
+            if let next {
+                self.pendingTimes[index] = next.nanosecondsSinceEpoch
+            } else {
+                let last = self.heap.removeLast()
+                if self.heap.isEmpty { return nil }
+                self.heap[0] = last
+            }
+            self.siftDown()
+        }
+        guard let index = self.heap.first, let packet = self.pending[index] else { return nil }
+        self.isTopDelivered = true
         self.framesRead += 1
         return MergedPcapPacket(packet: packet, fileIndex: index, globalFrameNumber: self.framesRead)
     }
@@ -85,7 +109,8 @@ public final class MergedPcapReader {
     // MARK: - Heap
 
     private func precedes(_ a: Int, _ b: Int) -> Bool {
-        guard let first = self.pending[a]?.timestamp, let second = self.pending[b]?.timestamp else { return a < b }
+        let first = self.pendingTimes[a]
+        let second = self.pendingTimes[b]
         return first < second || (first == second && a < b)
     }
 
@@ -100,22 +125,19 @@ public final class MergedPcapReader {
         }
     }
 
-    private func popMinimum() -> Int? {
-        guard let last = self.heap.popLast() else { return nil }
-        guard !self.heap.isEmpty else { return last }
-        let minimum = self.heap[0]
-        self.heap[0] = last
+    /// Restores the heap order after the top entry changed.
+    private func siftDown() {
         var parent = 0
+        let count = self.heap.count
         while true {
             let left = 2 * parent + 1
             let right = left + 1
             var smallest = parent
-            if left < self.heap.count && self.precedes(self.heap[left], self.heap[smallest]) { smallest = left }
-            if right < self.heap.count && self.precedes(self.heap[right], self.heap[smallest]) { smallest = right }
-            if smallest == parent { break }
+            if left < count && self.precedes(self.heap[left], self.heap[smallest]) { smallest = left }
+            if right < count && self.precedes(self.heap[right], self.heap[smallest]) { smallest = right }
+            if smallest == parent { return }
             self.heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return minimum
     }
 }
