@@ -59,15 +59,39 @@ enum ASCII {
     }
 
     /// RFC 3261 §25.1 `token` characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
+    /// A bit test in two constant masks (bit n set when byte n is a token character; bytes 0-63 in
+    /// `low`, 64-127 in `high`), because this runs for every byte of every header name.
     @inline(__always)
     static func isTokenChar(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
-            UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default: return false
+        let low: UInt64 = 0x03FF_6CA2_0000_0000  // ! % ' * + - . 0-9
+        let high: UInt64 = 0x47FF_FFFF_87FF_FFFE  // A-Z _ ` a-z ~
+        let mask = byte < 64 ? low : (byte < 128 ? high : 0)
+        return (mask >> UInt64(byte & 63)) & 1 != 0
+    }
+
+    /// Index of the first `target` byte in `buffer[from..<end]`, or nil. Reads eight bytes at a time
+    /// (SWAR): XOR with the repeated target turns matching bytes into zero, and
+    /// `(x - 0x01...) & ~x & 0x80...` flags zero bytes; the lowest flagged byte is always a real match
+    /// (a borrow can only produce false flags above a real zero byte). Finding line ends this way is
+    /// most of what makes head parsing cheap.
+    @inline(__always)
+    static func firstIndex(of target: UInt8, in buffer: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let end = Swift.min(end, buffer.count)
+        var index = Swift.max(from, 0)
+        let raw = UnsafeRawPointer(base)
+        let pattern = UInt64(target) &* 0x0101_0101_0101_0101
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) ^ pattern
+            let zeroes = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            if zeroes != 0 { return index + zeroes.trailingZeroBitCount >> 3 }
+            index += 8
         }
+        while index < end {
+            if base[index] == target { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// A control byte that never appears in a SIP start line (everything below SP except HTAB, and DEL).
@@ -205,6 +229,22 @@ enum ASCII {
     static func splitTopLevel(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> [Range<Int>] {
         var pieces: [Range<Int>] = []
         var start = range.lowerBound
+        while true {
+            let end = ASCII.topLevelEnd(bytes, start..<range.upperBound, separator: separator)
+            pieces.append(ASCII.trim(bytes, start..<end))
+            if end >= range.upperBound { return pieces }
+            start = end + 1
+        }
+    }
+
+    /// The first piece ``splitTopLevel(_:_:separator:)`` would return, without building the array.
+    static func firstTopLevelPiece(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> Range<Int> {
+        ASCII.trim(bytes, range.lowerBound..<ASCII.topLevelEnd(bytes, range, separator: separator))
+    }
+
+    /// Index of the first top-level `separator` in `bytes[range]` (see ``splitTopLevel(_:_:separator:)``),
+    /// or `range.upperBound`.
+    static func topLevelEnd(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> Int {
         var index = range.lowerBound
         var inQuotes = false
         var inAngle = false
@@ -223,12 +263,10 @@ enum ASCII {
             } else if byte == ASCII.lessThan {
                 inAngle = true
             } else if byte == separator {
-                pieces.append(ASCII.trim(bytes, start..<index))
-                start = index + 1
+                return index
             }
             index += 1
         }
-        pieces.append(ASCII.trim(bytes, start..<range.upperBound))
-        return pieces
+        return range.upperBound
     }
 }

@@ -19,7 +19,7 @@ public enum SIPDatagramParser {
         limits: SIPParserLimits = .default
     ) throws(SIPParseError) -> SIPDatagramParseResult {
         let head = try SIPHeadParser.parse(bytes, start: 0, end: bytes.count, limits: limits)
-        let available = bytes.count - head.headEnd
+        let available = bytes.count - head.headLength
         let bodyLength: Int
         if let contentLength = head.contentLength {
             guard contentLength <= available else {
@@ -27,7 +27,7 @@ public enum SIPDatagramParser {
                 throw SIPParseError(
                     .contentLengthExceedsData,
                     line: line,
-                    offset: head.headEnd,
+                    offset: head.headLength,
                     excerpt: "",
                     reason: "Content-Length says \(contentLength) bytes but only \(available) follow the blank line (RFC 3261 §18.3)"
                 )
@@ -38,15 +38,15 @@ public enum SIPDatagramParser {
                 throw SIPParseError(
                     .bodyTooLarge,
                     line: (head.entries.last?.line ?? 1) + 1,
-                    offset: head.headEnd,
+                    offset: head.headLength,
                     reason: "the body (\(available) bytes) is above the limit of \(limits.maximumBodyLength) bytes"
                 )
             }
             bodyLength = available
         }
-        let body = bodyLength == 0 ? [] : Array(bytes[head.headEnd..<(head.headEnd + bodyLength)])
+        let body = bodyLength == 0 ? [] : Array(bytes[head.headLength..<(head.headLength + bodyLength)])
         return SIPDatagramParseResult(
-            message: head.message(storage: bytes, shift: 0, body: body),
+            message: head.message(storage: bytes, body: body),
             trailingByteCount: available - bodyLength
         )
     }

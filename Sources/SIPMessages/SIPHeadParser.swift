@@ -6,25 +6,19 @@ struct SIPParsedHead: Sendable {
     }
 
     var startLine: StartLine
-    /// Header entries; offsets are absolute in the buffer the head was parsed from.
+    /// Header entries; offsets are relative to the first byte of the message, so the head stays valid
+    /// when a stream parser moves its buffer and when the message keeps only its own bytes.
     var entries: [SIPHeaderEntry]
-    /// Index just after the blank line that ends the head.
-    var headEnd: Int
+    /// Bytes from the first byte of the message to just after the blank line that ends the head.
+    var headLength: Int
     /// The Content-Length value, if present (all occurrences agree).
     var contentLength: Int?
+    /// Where the fields read from every message are (see ``SIPKeyIndex``).
+    var keys: SIPKeyIndex
 
-    /// Makes the message; `storage` must hold the head at the offsets of ``entries`` shifted by `-shift`.
-    func message(storage: [UInt8], shift: Int, body: [UInt8]) -> SIPMessage {
-        var entries = self.entries
-        if shift != 0 {
-            for index in entries.indices {
-                entries[index].nameStart -= shift
-                entries[index].nameEnd -= shift
-                entries[index].valueStart -= shift
-                entries[index].valueEnd -= shift
-            }
-        }
-        let headers = SIPHeaders(storage: storage, entries: entries)
+    /// Makes the message; `storage` must hold the message from its first byte (at least the head).
+    consuming func message(storage: [UInt8], body: [UInt8]) -> SIPMessage {
+        let headers = SIPHeaders(storage: storage, entries: self.entries, keys: self.keys)
         switch self.startLine {
         case .request(let method, let uri, let version):
             return .request(SIPRequest(method: method, requestURI: uri, version: version, headers: headers, body: body))
@@ -40,7 +34,8 @@ struct SIPParsedHead: Sendable {
 /// parsers. Works on bytes only; no String is made except for the start line's parts.
 enum SIPHeadParser {
     /// Parses the head starting at `start`; `end` is the end of the available bytes. Throws
-    /// `.truncatedMessage` when the blank line is not within `start..<end`.
+    /// `.truncatedMessage` when the blank line is not within `start..<end`. Offsets in the result are
+    /// relative to `start`.
     static func parse(
         _ bytes: [UInt8],
         start: Int,
@@ -51,19 +46,20 @@ enum SIPHeadParser {
             (buffer) throws(SIPParseError) -> (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) in
             try SIPHeadParser.scan(buffer, bytes: bytes, start: start, end: end, limits: limits)
         }
-        var head = SIPParsedHead(startLine: scanned.0, entries: scanned.1, headEnd: scanned.2, contentLength: nil)
+        var head = SIPParsedHead(
+            startLine: scanned.0,
+            entries: scanned.1,
+            headLength: scanned.2,
+            contentLength: nil,
+            keys: SIPKeyIndex()
+        )
         try SIPHeadParser.checkEssentials(&head, bytes: bytes, start: start, limits: limits)
         return head
     }
 
     @inline(__always)
     static func findLF(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int? {
-        var index = from
-        while index < end {
-            if buffer[index] == ASCII.lf { return index }
-            index += 1
-        }
-        return nil
+        ASCII.firstIndex(of: ASCII.lf, in: buffer, from: from, to: end)
     }
 
     private static func scan(
@@ -113,10 +109,19 @@ enum SIPHeadParser {
         var position = firstLF + 1
         var line = 1
         var lineCount = 0
+        let searchEnd = min(end, headLimit)
         while true {
             line += 1
-            let searchEnd = min(end, headLimit)
-            guard let lf = SIPHeadParser.findLF(buffer, from: position, end: searchEnd) else {
+            // Fast path for the usual line `token *WSP ":"`: read the name once, then jump to the line
+            // end. Anything else (continuation, bad name) is handled below after the line is found, so
+            // the limit checks keep their order.
+            var nameEnd = position
+            while nameEnd < searchEnd && ASCII.isTokenChar(buffer[nameEnd]) { nameEnd += 1 }
+            var colon = nameEnd
+            while colon < searchEnd && ASCII.isWhitespace(buffer[colon]) { colon += 1 }
+            let simpleName = nameEnd > position && colon < searchEnd && buffer[colon] == ASCII.colon
+            // Bytes before `colon` are token characters or whitespace, never LF.
+            guard let lf = SIPHeadParser.findLF(buffer, from: simpleName ? colon + 1 : colon, end: searchEnd) else {
                 if end > headLimit {
                     throw error(.headerTooLong, line: line, at: position, lineRange: position..<min(end, position + 200), "the head is longer than \(limits.maximumHeadLength) bytes")
                 }
@@ -128,7 +133,7 @@ enum SIPHeadParser {
             var lineEnd = lf
             if lineEnd > position && buffer[lineEnd - 1] == ASCII.cr { lineEnd -= 1 }
             if lineEnd == position {
-                return (startLine, entries, lf + 1)
+                return (startLine, entries, lf + 1 - start)
             }
             if lineEnd - position > limits.maximumLineLength {
                 throw error(.headerTooLong, line: line, at: position, lineRange: position..<lineEnd, "header line longer than \(limits.maximumLineLength) bytes")
@@ -143,37 +148,20 @@ enum SIPHeadParser {
                 guard !entries.isEmpty else {
                     throw error(.malformedHeader, line: line, at: position, lineRange: position..<lineEnd, "continuation line with no header field before it")
                 }
-                entries[entries.count - 1].valueEnd = lineEnd
+                entries[entries.count - 1].valueEnd = lineEnd - start
                 entries[entries.count - 1].folded = true
             } else {
-                var colon = position
-                while colon < lineEnd && buffer[colon] != ASCII.colon { colon += 1 }
-                guard colon < lineEnd else {
-                    throw error(.malformedHeader, line: line, at: position, lineRange: position..<lineEnd, "header line has no ':'")
-                }
-                var nameEnd = colon
-                while nameEnd > position && ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
-                var validName = nameEnd > position
-                var index = position
-                while index < nameEnd {
-                    if !ASCII.isTokenChar(buffer[index]) {
-                        validName = false
-                        break
-                    }
-                    index += 1
-                }
-                guard validName else {
-                    let code: SIPParseError.Code = buffer[position..<nameEnd].contains { ASCII.isControl($0) } ? .binaryJunk : .malformedHeader
-                    throw error(code, line: line, at: position, lineRange: position..<lineEnd, "header name is empty or not a token (RFC 3261 §7.3.1)")
+                if !simpleName {
+                    try SIPHeadParser.throwBadHeaderLine(buffer, position..<lineEnd, line: line, start: start)
                 }
                 var valueStart = colon + 1
                 while valueStart < lineEnd && ASCII.isWhitespace(buffer[valueStart]) { valueStart += 1 }
                 entries.append(
                     SIPHeaderEntry(
-                        nameStart: position,
-                        nameEnd: nameEnd,
-                        valueStart: valueStart,
-                        valueEnd: lineEnd,
+                        nameStart: position - start,
+                        nameEnd: nameEnd - start,
+                        valueStart: valueStart - start,
+                        valueEnd: lineEnd - start,
                         line: line,
                         id: SIPHeaderName.lookup(buffer, position..<nameEnd),
                         folded: false
@@ -182,6 +170,28 @@ enum SIPHeadParser {
             }
             position = lf + 1
         }
+    }
+
+    /// The error for a header line that is not `token *WSP ":" ...`: no colon, or a name that is empty
+    /// or not a token (a control byte in it means binary junk).
+    @inline(never)
+    private static func throwBadHeaderLine(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        _ lineRange: Range<Int>,
+        line: Int,
+        start: Int
+    ) throws(SIPParseError) {
+        let position = lineRange.lowerBound
+        func error(_ code: SIPParseError.Code, _ reason: String) -> SIPParseError {
+            SIPParseError(code, line: line, offset: position - start, bytes: buffer, excerptRange: lineRange, reason: reason)
+        }
+        guard let colon = ASCII.firstIndex(of: ASCII.colon, in: buffer, from: position, to: lineRange.upperBound) else {
+            throw error(.malformedHeader, "header line has no ':'")
+        }
+        var nameEnd = colon
+        while nameEnd > position && ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+        let code: SIPParseError.Code = buffer[position..<nameEnd].contains { ASCII.isControl($0) } ? .binaryJunk : .malformedHeader
+        throw error(code, "header name is empty or not a token (RFC 3261 §7.3.1)")
     }
 
     /// `Method SP Request-URI SP SIP-Version` or `SIP-Version SP Status-Code SP Reason-Phrase`, with exactly
@@ -298,73 +308,114 @@ enum SIPHeadParser {
 
     /// Checks the fields framing and transactions depend on: every Content-Length (must agree), the
     /// first CSeq and the first Max-Forwards. Anything else is left to accessors and `validate()`.
+    /// On the way it records in ``SIPParsedHead/keys`` where the fields read from every message are.
     private static func checkEssentials(
         _ head: inout SIPParsedHead,
         bytes: [UInt8],
         start: Int,
         limits: SIPParserLimits
     ) throws(SIPParseError) {
-        var seenCSeq = false
+        var keys = SIPKeyIndex()
         var seenMaxForwards = false
-        for entry in head.entries {
-            let id = entry.id
-            guard id == KnownHeaderID.contentLength || (id == KnownHeaderID.cseq && !seenCSeq)
-                || (id == KnownHeaderID.maxForwards && !seenMaxForwards)
-            else { continue }
-            var valueBytes = bytes
-            var range = ASCII.trim(bytes, entry.valueStart..<entry.valueEnd)
-            if entry.folded {
-                valueBytes = SIPHeaders.unfold(bytes, range)
-                range = 0..<valueBytes.count
-            }
-            func error(_ code: SIPParseError.Code, _ reason: String) -> SIPParseError {
-                SIPParseError(
-                    code,
-                    line: entry.line,
-                    offset: entry.nameStart - start,
-                    excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, entry.nameStart..<entry.valueEnd)),
-                    reason: reason
-                )
-            }
-            let text = ASCII.string(valueBytes, range)
-            switch id {
+        for index in head.entries.indices {
+            let entry = head.entries[index]
+            switch entry.id {
+            case KnownHeaderID.via:
+                if keys.via < 0 { keys.via = index }
+            case KnownHeaderID.from:
+                if keys.from < 0 { keys.from = index }
+            case KnownHeaderID.to:
+                if keys.to < 0 { keys.to = index }
+            case KnownHeaderID.callID:
+                if keys.callID < 0 { keys.callID = index }
             case KnownHeaderID.contentLength:
-                let length: Int
-                switch ASCII.parseDecimal(valueBytes, range, maximum: UInt64(Int32.max)) {
-                case .value(let value): length = Int(value)
-                case .overflow: throw error(.invalidContentLength, "Content-Length \(text) is too large to be a length")
-                case .empty, .notANumber:
-                    throw error(.invalidContentLength, "Content-Length '\(text)' is not a non-negative decimal number (RFC 3261 §20.14)")
-                }
+                if keys.contentLength < 0 { keys.contentLength = index }
+                let length = try SIPHeadParser.checkContentLength(entry, bytes: bytes, start: start)
                 if let previous = head.contentLength, previous != length {
-                    throw error(.invalidContentLength, "Content-Length given twice with different values (\(previous) and \(length)): the framing is ambiguous (RFC 4475 §3.3.9)")
+                    throw SIPHeadParser.essentialError(.invalidContentLength, entry, bytes: bytes, start: start, "Content-Length given twice with different values (\(previous) and \(length)): the framing is ambiguous (RFC 4475 §3.3.9)")
                 }
                 if length > limits.maximumBodyLength {
-                    throw error(.bodyTooLarge, "Content-Length \(length) is above the limit of \(limits.maximumBodyLength) bytes")
+                    throw SIPHeadParser.essentialError(.bodyTooLarge, entry, bytes: bytes, start: start, "Content-Length \(length) is above the limit of \(limits.maximumBodyLength) bytes")
                 }
                 head.contentLength = length
             case KnownHeaderID.cseq:
-                seenCSeq = true
+                guard keys.cseq < 0 else { break }
+                keys.cseq = index
+                let (valueBytes, range) = SIPHeadParser.value(entry, bytes: bytes, start: start)
                 do {
-                    _ = try SIPCSeq.parse(valueBytes, range)
+                    let (number, method) = try SIPCSeq.scan(valueBytes, range)
+                    keys.cseqNumber = number
+                    // Ranges into an unfolded copy do not point into the storage; accessors then take the slow path.
+                    keys.cseqMethod = entry.folded ? nil : (method.lowerBound - start)..<(method.upperBound - start)
                 } catch {
                     throw SIPParseError(
                         .invalidCSeq,
                         line: entry.line,
-                        offset: entry.nameStart - start,
-                        excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, entry.nameStart..<entry.valueEnd)),
+                        offset: entry.nameStart,
+                        excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, (entry.nameStart + start)..<(entry.valueEnd + start))),
                         reason: error.reason
                     )
                 }
-            default:
+            case KnownHeaderID.maxForwards:
+                guard !seenMaxForwards else { break }
                 seenMaxForwards = true
+                let (valueBytes, range) = SIPHeadParser.value(entry, bytes: bytes, start: start)
                 switch ASCII.parseDecimal(valueBytes, range, maximum: UInt64(UInt32.max)) {
                 case .value: break
-                case .overflow: throw error(.invalidMaxForwards, "Max-Forwards \(text) overflows")
+                case .overflow:
+                    throw SIPHeadParser.essentialError(.invalidMaxForwards, entry, bytes: bytes, start: start, "Max-Forwards \(ASCII.string(valueBytes, range)) overflows")
                 case .empty, .notANumber:
-                    throw error(.invalidMaxForwards, "Max-Forwards '\(text)' is not a non-negative decimal number (RFC 3261 §20.22)")
+                    throw SIPHeadParser.essentialError(.invalidMaxForwards, entry, bytes: bytes, start: start, "Max-Forwards '\(ASCII.string(valueBytes, range))' is not a non-negative decimal number (RFC 3261 §20.22)")
                 }
+            default:
+                break
             }
         }
+        head.keys = keys
+    }
+
+    /// The trimmed value of `entry` (offsets relative to `start`): `bytes` itself with an absolute range,
+    /// or an unfolded copy.
+    private static func value(_ entry: SIPHeaderEntry, bytes: [UInt8], start: Int) -> ([UInt8], Range<Int>) {
+        let range = ASCII.trim(bytes, (entry.valueStart + start)..<(entry.valueEnd + start))
+        if !entry.folded { return (bytes, range) }
+        let unfolded = SIPHeaders.unfold(bytes, range)
+        return (unfolded, 0..<unfolded.count)
+    }
+
+    /// Reads one Content-Length value, throwing when it is not a length.
+    private static func checkContentLength(
+        _ entry: SIPHeaderEntry,
+        bytes: [UInt8],
+        start: Int
+    ) throws(SIPParseError) -> Int {
+        let (valueBytes, range) = SIPHeadParser.value(entry, bytes: bytes, start: start)
+        let length: Int
+        switch ASCII.parseDecimal(valueBytes, range, maximum: UInt64(Int32.max)) {
+        case .value(let value): length = Int(value)
+        case .overflow:
+            throw SIPHeadParser.essentialError(.invalidContentLength, entry, bytes: bytes, start: start, "Content-Length \(ASCII.string(valueBytes, range)) is too large to be a length")
+        case .empty, .notANumber:
+            throw SIPHeadParser.essentialError(.invalidContentLength, entry, bytes: bytes, start: start, "Content-Length '\(ASCII.string(valueBytes, range))' is not a non-negative decimal number (RFC 3261 §20.14)")
+        }
+        return length
+    }
+
+    /// An error about one header field, quoting its line.
+    @inline(never)
+    private static func essentialError(
+        _ code: SIPParseError.Code,
+        _ entry: SIPHeaderEntry,
+        bytes: [UInt8],
+        start: Int,
+        _ reason: String
+    ) -> SIPParseError {
+        SIPParseError(
+            code,
+            line: entry.line,
+            offset: entry.nameStart,
+            excerpt: SIPParseError.printableExcerpt(ASCII.string(bytes, (entry.nameStart + start)..<(entry.valueEnd + start))),
+            reason: reason
+        )
     }
 }

@@ -55,7 +55,8 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
 
     /// (canonical name, compact form, is a list). Compact forms: RFC 3261 §7.3.3 (i m e l c f s k t v),
     /// RFC 6665 (o u), RFC 3515 (r), RFC 3892 (b), RFC 4028 (x), RFC 3841 (a j d), RFC 4474 (y n).
-    /// The order fixes the ids of the static members below; append only.
+    /// The order fixes the ids of the static members below; append only, and add the name to the switch
+    /// in ``lookup(_:count:)``.
     private static let table: [(String, String?, Bool)] = [
         ("Via", "v", true),  // 0
         ("From", "f", false),  // 1
@@ -135,60 +136,263 @@ public struct SIPHeaderName: Hashable, Sendable, CustomStringConvertible, Expres
         SIPHeaderName(canonical: entry.0, compact: entry.1, isList: entry.2, id: index)
     }
 
-    /// Canonical names as lower-case bytes, indexed by id.
-    private static let lowercasedNames: [[UInt8]] = SIPHeaderName.table.map { entry in
-        entry.0.utf8.map { ASCII.lowercased($0) }
-    }
-
-    /// Ids of well-known names grouped by name length, so a lookup compares against few candidates.
-    private static let idsByLength: [[Int]] = {
-        var buckets = [[Int]](repeating: [], count: 32)
-        for (id, name) in SIPHeaderName.lowercasedNames.enumerated() where name.count < 32 {
-            buckets[name.count].append(id)
-        }
-        return buckets
-    }()
-
-    /// Id for each compact letter a...z, or -1.
-    private static let compactIDs: [Int] = {
-        var ids = [Int](repeating: -1, count: 26)
-        for (id, entry) in SIPHeaderName.table.enumerated() {
-            if let compact = entry.1, let byte = compact.utf8.first {
-                ids[Int(byte &- UInt8(ascii: "a"))] = id
-            }
-        }
-        return ids
-    }()
-
-    /// Resolves a header name written in the message to a well-known id (-1 if unknown), by length and a
-    /// case-insensitive byte comparison; no String is created.
+    /// Resolves a header name written in the message to a well-known id (-1 if unknown); no String is
+    /// created and no table is touched.
+    ///
+    /// A switch on the length, then on the first letter, then a case-insensitive byte comparison with
+    /// each remaining candidate (at most two per length and letter). The cases mirror ``table``;
+    /// `HeaderNameLookupTests` checks every entry in every case and compact form, so a name added to the
+    /// table without a case here fails the tests.
     static func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
-        let length = range.count
-        if length == 1 {
-            let letter = ASCII.lowercased(bytes[range.lowerBound])
-            let index = Int(letter &- UInt8(ascii: "a"))
-            return index >= 0 && index < 26 ? SIPHeaderName.compactIDs[index] : -1
-        }
-        guard length < 32 else { return -1 }
-        for id in SIPHeaderName.idsByLength[length] {
-            let candidate = SIPHeaderName.lowercasedNames[id]
-            var matches = true
-            var offset = 0
-            for index in range {
-                if ASCII.lowercased(bytes[index]) != candidate[offset] {
-                    matches = false
-                    break
-                }
-                offset += 1
-            }
-            if matches { return id }
-        }
-        return -1
+        guard let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty
+        else { return -1 }
+        return SIPHeaderName.lookup(base + range.lowerBound, count: range.count)
     }
 
     /// ``lookup(_:_:)`` over an array.
     static func lookup(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
         bytes.withUnsafeBufferPointer { SIPHeaderName.lookup($0, range) }
+    }
+
+    /// Whether the `lowercase.utf8CodeUnitCount` bytes at `name` spell `lowercase` ignoring ASCII case.
+    /// Letters compare with the 0x20 bit forced on (only 'X' and 'x' map to 'x'); any other byte must be
+    /// equal, so a CR can never pass for a '-'.
+    @inline(__always)
+    private static func matches(_ name: UnsafePointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        let expected = lowercase.utf8Start
+        for offset in 0..<lowercase.utf8CodeUnitCount {
+            let want = expected[offset]
+            let have = ASCII.isAlpha(want) ? name[offset] | 0x20 : name[offset]
+            if have != want { return false }
+        }
+        return true
+    }
+
+    /// The id for the `count` bytes at `name`.
+    private static func lookup(_ name: UnsafePointer<UInt8>, count: Int) -> Int {
+        if count == 1 {
+            // Compact forms (see ``table``).
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"): return 37
+            case UInt8(ascii: "b"): return 35
+            case UInt8(ascii: "c"): return 7
+            case UInt8(ascii: "d"): return 39
+            case UInt8(ascii: "e"): return 28
+            case UInt8(ascii: "f"): return 1
+            case UInt8(ascii: "i"): return 3
+            case UInt8(ascii: "j"): return 38
+            case UInt8(ascii: "k"): return 16
+            case UInt8(ascii: "l"): return 6
+            case UInt8(ascii: "m"): return 5
+            case UInt8(ascii: "n"): return 41
+            case UInt8(ascii: "o"): return 32
+            case UInt8(ascii: "r"): return 34
+            case UInt8(ascii: "s"): return 31
+            case UInt8(ascii: "t"): return 2
+            case UInt8(ascii: "u"): return 33
+            case UInt8(ascii: "v"): return 0
+            case UInt8(ascii: "x"): return 36
+            case UInt8(ascii: "y"): return 40
+            default: return -1
+            }
+        }
+        switch count {
+        case 2:
+            if SIPHeaderName.matches(name, "to") { return 2 }
+        case 3:
+            if SIPHeaderName.matches(name, "via") { return 0 }
+        case 4:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "cseq") { return 4 }
+            case UInt8(ascii: "d"):
+                if SIPHeaderName.matches(name, "date") { return 42 }
+            case UInt8(ascii: "f"):
+                if SIPHeaderName.matches(name, "from") { return 1 }
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "path") { return 61 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "rseq") { return 56 }
+                if SIPHeaderName.matches(name, "rack") { return 57 }
+            default: break
+            }
+        case 5:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "allow") { return 15 }
+            case UInt8(ascii: "e"):
+                if SIPHeaderName.matches(name, "event") { return 32 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "route") { return 9 }
+            default: break
+            }
+        case 6:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "accept") { return 25 }
+            case UInt8(ascii: "m"):
+                if SIPHeaderName.matches(name, "min-se") { return 64 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "reason") { return 24 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "server") { return 21 }
+            default: break
+            }
+        case 7:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "call-id") { return 3 }
+                if SIPHeaderName.matches(name, "contact") { return 5 }
+            case UInt8(ascii: "e"):
+                if SIPHeaderName.matches(name, "expires") { return 22 }
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "privacy") { return 63 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "require") { return 17 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "subject") { return 31 }
+            case UInt8(ascii: "w"):
+                if SIPHeaderName.matches(name, "warning") { return 23 }
+            default: break
+            }
+        case 8:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "i"):
+                if SIPHeaderName.matches(name, "identity") { return 40 }
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "priority") { return 47 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "refer-to") { return 34 }
+                if SIPHeaderName.matches(name, "reply-to") { return 48 }
+                if SIPHeaderName.matches(name, "replaces") { return 65 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "sip-etag") { return 66 }
+            default: break
+            }
+        case 9:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "call-info") { return 51 }
+            case UInt8(ascii: "d"):
+                if SIPHeaderName.matches(name, "diversion") { return 69 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "supported") { return 16 }
+            case UInt8(ascii: "t"):
+                if SIPHeaderName.matches(name, "timestamp") { return 45 }
+            default: break
+            }
+        case 10:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "alert-info") { return 50 }
+            case UInt8(ascii: "e"):
+                if SIPHeaderName.matches(name, "error-info") { return 52 }
+            case UInt8(ascii: "u"):
+                if SIPHeaderName.matches(name, "user-agent") { return 20 }
+            default: break
+            }
+        case 11:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "i"):
+                if SIPHeaderName.matches(name, "in-reply-to") { return 49 }
+            case UInt8(ascii: "m"):
+                if SIPHeaderName.matches(name, "min-expires") { return 43 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "referred-by") { return 35 }
+                if SIPHeaderName.matches(name, "retry-after") { return 44 }
+            case UInt8(ascii: "u"):
+                if SIPHeaderName.matches(name, "unsupported") { return 19 }
+            default: break
+            }
+        case 12:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "allow-events") { return 33 }
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "content-type") { return 7 }
+            case UInt8(ascii: "h"):
+                if SIPHeaderName.matches(name, "history-info") { return 68 }
+            case UInt8(ascii: "m"):
+                if SIPHeaderName.matches(name, "max-forwards") { return 8 }
+                if SIPHeaderName.matches(name, "mime-version") { return 53 }
+            case UInt8(ascii: "o"):
+                if SIPHeaderName.matches(name, "organization") { return 46 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "record-route") { return 10 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "sip-if-match") { return 67 }
+            default: break
+            }
+        case 13:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "authorization") { return 11 }
+            case UInt8(ascii: "i"):
+                if SIPHeaderName.matches(name, "identity-info") { return 41 }
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "proxy-require") { return 18 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "service-route") { return 62 }
+            default: break
+            }
+        case 14:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "accept-contact") { return 37 }
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "content-length") { return 6 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "reject-contact") { return 38 }
+            default: break
+            }
+        case 15:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "accept-encoding") { return 26 }
+                if SIPHeaderName.matches(name, "accept-language") { return 27 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "remote-party-id") { return 70 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "session-expires") { return 36 }
+            default: break
+            }
+        case 16:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "content-encoding") { return 28 }
+                if SIPHeaderName.matches(name, "content-language") { return 29 }
+            case UInt8(ascii: "w"):
+                if SIPHeaderName.matches(name, "www-authenticate") { return 13 }
+            default: break
+            }
+        case 18:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "proxy-authenticate") { return 14 }
+            case UInt8(ascii: "s"):
+                if SIPHeaderName.matches(name, "subscription-state") { return 58 }
+            default: break
+            }
+        case 19:
+            switch name[0] | 0x20 {
+            case UInt8(ascii: "a"):
+                if SIPHeaderName.matches(name, "authentication-info") { return 55 }
+            case UInt8(ascii: "c"):
+                if SIPHeaderName.matches(name, "content-disposition") { return 30 }
+            case UInt8(ascii: "p"):
+                if SIPHeaderName.matches(name, "proxy-authorization") { return 12 }
+                if SIPHeaderName.matches(name, "p-asserted-identity") { return 59 }
+            case UInt8(ascii: "r"):
+                if SIPHeaderName.matches(name, "request-disposition") { return 39 }
+            default: break
+            }
+        case 20:
+            if SIPHeaderName.matches(name, "p-preferred-identity") { return 60 }
+        case 25:
+            if SIPHeaderName.matches(name, "content-transfer-encoding") { return 54 }
+        default: break
+        }
+        return -1
     }
 
     // MARK: - Well-known names

@@ -33,6 +33,38 @@ struct SIPHeaderEntry: Sendable {
     var folded: Bool
 }
 
+/// Where the fields read from every message are, recorded by the head parser so that the accessors
+/// skip the search (and, for CSeq, the parsing). It describes the entries it was recorded with, so any
+/// change to ``SIPHeaders/entries`` drops it and the accessors search as before.
+struct SIPKeyIndex: Sendable {
+    /// Position of the first field of each kind, -1 when there is none.
+    var via = -1
+    var from = -1
+    var to = -1
+    var callID = -1
+    var cseq = -1
+    var contentLength = -1
+    /// The number of the first CSeq (the parser has checked that field, so it is valid).
+    var cseqNumber: UInt32 = 0
+    /// The method of the first CSeq in the storage; nil when that field is folded (the accessor then
+    /// parses the unfolded value).
+    var cseqMethod: Range<Int>? = nil
+
+    /// The recorded position for well-known id `id` (-1 for none), or nil when `id` is not recorded.
+    @inline(__always)
+    func recorded(_ id: Int) -> Int? {
+        switch id {
+        case KnownHeaderID.via: return self.via
+        case KnownHeaderID.from: return self.from
+        case KnownHeaderID.to: return self.to
+        case KnownHeaderID.callID: return self.callID
+        case KnownHeaderID.cseq: return self.cseq
+        case KnownHeaderID.contentLength: return self.contentLength
+        default: return nil
+        }
+    }
+}
+
 /// The header fields of a message, in order.
 ///
 /// A parsed message keeps its bytes once: the fields are indexes (name range, value range, well-known
@@ -41,12 +73,17 @@ struct SIPHeaderEntry: Sendable {
 public struct SIPHeaders: RandomAccessCollection, Hashable, Sendable, CustomStringConvertible {
     /// Bytes holding the names and values (for a parsed message: the whole message).
     var storage: [UInt8]
-    var entries: [SIPHeaderEntry]
+    var entries: [SIPHeaderEntry] {
+        didSet { self.keys = nil }
+    }
+    /// Set for a parsed message until its fields change.
+    var keys: SIPKeyIndex?
 
     /// An empty header section.
     public init() {
         self.storage = []
         self.entries = []
+        self.keys = nil
     }
 
     /// Header fields from (name, value) pairs, in order.
@@ -57,9 +94,10 @@ public struct SIPHeaders: RandomAccessCollection, Hashable, Sendable, CustomStri
         }
     }
 
-    init(storage: [UInt8], entries: [SIPHeaderEntry]) {
+    init(storage: [UInt8], entries: [SIPHeaderEntry], keys: SIPKeyIndex? = nil) {
         self.storage = storage
         self.entries = entries
+        self.keys = keys
     }
 
     // MARK: Collection
@@ -121,7 +159,8 @@ public struct SIPHeaders: RandomAccessCollection, Hashable, Sendable, CustomStri
 
     /// Position of the first field carrying `name`.
     public func firstIndex(_ name: SIPHeaderName) -> Int? {
-        self.entries.indices.first { self.matches($0, name) }
+        if name.id >= 0 { return self.firstIndex(id: name.id) }
+        return self.entries.indices.first { self.matches($0, name) }
     }
 
     // MARK: Mutation
@@ -168,10 +207,11 @@ public struct SIPHeaders: RandomAccessCollection, Hashable, Sendable, CustomStri
 
     /// Removes every field carrying `name`.
     public mutating func removeAll(_ name: SIPHeaderName) {
+        let storage = self.storage
         self.entries.removeAll { entry in
             if name.id >= 0 { return entry.id == name.id }
             return entry.id < 0
-                && ASCII.caseInsensitiveEquals(ASCII.string(self.storage, entry.nameStart..<entry.nameEnd), name.canonicalName)
+                && ASCII.caseInsensitiveEquals(ASCII.string(storage, entry.nameStart..<entry.nameEnd), name.canonicalName)
         }
     }
 
@@ -204,8 +244,11 @@ public struct SIPHeaders: RandomAccessCollection, Hashable, Sendable, CustomStri
         return true
     }
 
-    /// Index of the first field with well-known id `id`.
+    /// Index of the first field with well-known id `id` (from ``keys`` when recorded there).
     func firstIndex(id: Int) -> Int? {
+        if let keys = self.keys, let recorded = keys.recorded(id) {
+            return recorded >= 0 ? recorded : nil
+        }
         for index in self.entries.indices where self.entries[index].id == id {
             return index
         }

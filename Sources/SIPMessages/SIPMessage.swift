@@ -134,6 +134,10 @@ extension SIPHeaders {
 
     /// The CSeq (RFC 3261 §20.16).
     public var cseq: SIPCSeq? {
+        if let keys = self.keys, keys.cseq >= 0, let method = keys.cseqMethod {
+            // Checked by the parser: only the method becomes a String.
+            return SIPCSeq(number: keys.cseqNumber, method: SIPMethod(ASCII.string(self.storage, method)))
+        }
         guard let index = self.firstIndex(id: KnownHeaderID.cseq) else { return nil }
         let (bytes, range) = self.unfoldedValue(at: index)
         return try? SIPCSeq.parse(bytes, range)
@@ -251,10 +255,8 @@ extension SIPHeaders {
             if let at = bytes[range].firstIndex(of: ASCII.at) { start = at }
             parametersStart = bytes[start..<range.upperBound].firstIndex(of: ASCII.semicolon) ?? range.upperBound
         }
-        guard let start = parametersStart,
-            let parameters = try? SIPNameAddress.parseHeaderParameters(bytes, start..<range.upperBound)
-        else { return nil }
-        return parameters.lookup("tag")
+        guard let start = parametersStart else { return nil }
+        return SIPNameAddress.headerParameter("tag", bytes, start..<range.upperBound)
     }
 }
 

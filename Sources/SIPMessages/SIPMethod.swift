@@ -51,6 +51,13 @@ public struct SIPCSeq: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func parse(_ bytes: [UInt8], _ fullRange: Range<Int>) throws(SIPParseError) -> SIPCSeq {
+        let (number, method) = try SIPCSeq.scan(bytes, fullRange)
+        return SIPCSeq(number: number, method: SIPMethod(ASCII.string(bytes, method)))
+    }
+
+    /// Checks `1*DIGIT LWS Method` and returns the number and the method's range, without making a String
+    /// (the head parser checks the first CSeq of every message).
+    static func scan(_ bytes: [UInt8], _ fullRange: Range<Int>) throws(SIPParseError) -> (number: UInt32, method: Range<Int>) {
         let range = ASCII.trim(bytes, fullRange)
         var index = range.lowerBound
         while index < range.upperBound && !ASCII.isLWS(bytes[index]) { index += 1 }
@@ -72,6 +79,6 @@ public struct SIPCSeq: Hashable, Sendable, CustomStringConvertible {
         while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
         let methodRange = index..<range.upperBound
         guard ASCII.isToken(bytes, methodRange) else { throw fail("CSeq method is missing or not a token") }
-        return SIPCSeq(number: number, method: SIPMethod(ASCII.string(bytes, methodRange)))
+        return (number, methodRange)
     }
 }

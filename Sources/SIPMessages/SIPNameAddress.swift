@@ -139,6 +139,23 @@ public struct SIPNameAddress: Hashable, Sendable, CustomStringConvertible {
         throw SIPNameAddress.fail(bytes, range, at: start, "unterminated quoted string (RFC 4475 §3.1.2.6)")
     }
 
+    /// Finds the end of a quoted-string starting at `start` (the opening quote) without decoding it:
+    /// the index after the closing quote. Throws exactly when ``parseQuoted(_:_:_:)`` throws.
+    static func skipQuoted(_ bytes: [UInt8], _ start: Int, _ range: Range<Int>) throws(SIPParseError) -> Int {
+        var index = start + 1
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == ASCII.backslash {
+                guard index + 1 < range.upperBound else { break }
+                index += 2
+                continue
+            }
+            if byte == ASCII.quote { return index + 1 }
+            index += 1
+        }
+        throw SIPNameAddress.fail(bytes, range, at: start, "unterminated quoted string (RFC 4475 §3.1.2.6)")
+    }
+
     /// `*( LWS ";" LWS name [ LWS "=" LWS value ] )`, value = token / quoted-string / host (IPv6
     /// references with or without brackets, RFC 5118 §4.5). Shared by name-addr, Via and Content-Type.
     static func parseHeaderParameters(
@@ -146,46 +163,94 @@ public struct SIPNameAddress: Hashable, Sendable, CustomStringConvertible {
         _ range: Range<Int>
     ) throws(SIPParseError) -> [SIPParameter] {
         var result: [SIPParameter] = []
-        var index = range.lowerBound
-        while true {
-            while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
-            if index >= range.upperBound { return result }
-            guard bytes[index] == ASCII.semicolon else {
-                throw SIPNameAddress.fail(bytes, range, at: index, "expected ';' before a parameter")
-            }
-            index += 1
-            while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
-            let nameStart = index
-            while index < range.upperBound && ASCII.isTokenChar(bytes[index]) { index += 1 }
-            guard index > nameStart else {
-                throw SIPNameAddress.fail(bytes, range, at: index, "empty or invalid parameter name")
-            }
-            let name = ASCII.string(bytes, nameStart..<index)
-            var lookahead = index
-            while lookahead < range.upperBound && ASCII.isLWS(bytes[lookahead]) { lookahead += 1 }
-            guard lookahead < range.upperBound, bytes[lookahead] == ASCII.equals else {
-                result.append(SIPParameter(name: name, value: nil))
-                continue
-            }
-            index = lookahead + 1
-            while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
-            let valueStart = index
-            if index < range.upperBound && bytes[index] == ASCII.quote {
-                let (_, end) = try SIPNameAddress.parseQuoted(bytes, index, range)
-                index = end
-            } else {
-                while index < range.upperBound {
-                    let byte = bytes[index]
-                    guard ASCII.isTokenChar(byte) || byte == ASCII.colon || byte == ASCII.openBracket
-                        || byte == ASCII.closeBracket || byte == ASCII.slash || byte == ASCII.at
-                    else { break }
-                    index += 1
-                }
-                guard index > valueStart else {
-                    throw SIPNameAddress.fail(bytes, range, at: index, "parameter '\(name)=' has no value")
-                }
-            }
-            result.append(SIPParameter(name: name, value: ASCII.string(bytes, valueStart..<index)))
+        var scanner = HeaderParameterScanner(range)
+        while let parameter = try scanner.next(bytes) {
+            if result.isEmpty { result.reserveCapacity(4) }
+            result.append(
+                SIPParameter(
+                    name: ASCII.string(bytes, parameter.name),
+                    value: parameter.value.map { ASCII.string(bytes, $0) }
+                )
+            )
         }
+        return result
+    }
+
+    /// The value of the first header parameter called `lowercaseName` (compared case-insensitively):
+    /// "" for a flag, nil when absent or when any parameter in `range` is malformed. The same answer
+    /// as `try? parseHeaderParameters(bytes, range).lookup(name)`, but only the result becomes a String.
+    static func headerParameter(
+        _ lowercaseName: StaticString,
+        _ bytes: [UInt8],
+        _ range: Range<Int>
+    ) -> String? {
+        var scanner = HeaderParameterScanner(range)
+        var found: Range<Int>? = nil
+        do {
+            while let parameter = try scanner.next(bytes) {
+                if found == nil && ASCII.equalsLowercased(bytes, parameter.name, lowercaseName) {
+                    found = parameter.value ?? parameter.name.upperBound..<parameter.name.upperBound
+                }
+            }
+        } catch {
+            return nil
+        }
+        return found.map { ASCII.string(bytes, $0) }
+    }
+}
+
+/// Reads `*( LWS ";" LWS name [ LWS "=" LWS value ] )` one parameter at a time as byte ranges, so callers
+/// that want one parameter make no Strings. See ``SIPNameAddress/parseHeaderParameters(_:_:)``.
+struct HeaderParameterScanner {
+    let range: Range<Int>
+    var index: Int
+
+    init(_ range: Range<Int>) {
+        self.range = range
+        self.index = range.lowerBound
+    }
+
+    /// The next parameter's name and value ranges (value nil for a flag; a quoted value keeps its
+    /// quotes), nil after the last one; throws on the first malformed parameter.
+    mutating func next(_ bytes: [UInt8]) throws(SIPParseError) -> (name: Range<Int>, value: Range<Int>?)? {
+        let range = self.range
+        var index = self.index
+        defer { self.index = index }
+        while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
+        if index >= range.upperBound { return nil }
+        guard bytes[index] == ASCII.semicolon else {
+            throw SIPNameAddress.fail(bytes, range, at: index, "expected ';' before a parameter")
+        }
+        index += 1
+        while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
+        let nameStart = index
+        while index < range.upperBound && ASCII.isTokenChar(bytes[index]) { index += 1 }
+        guard index > nameStart else {
+            throw SIPNameAddress.fail(bytes, range, at: index, "empty or invalid parameter name")
+        }
+        let name = nameStart..<index
+        var lookahead = index
+        while lookahead < range.upperBound && ASCII.isLWS(bytes[lookahead]) { lookahead += 1 }
+        guard lookahead < range.upperBound, bytes[lookahead] == ASCII.equals else {
+            return (name, nil)
+        }
+        index = lookahead + 1
+        while index < range.upperBound && ASCII.isLWS(bytes[index]) { index += 1 }
+        let valueStart = index
+        if index < range.upperBound && bytes[index] == ASCII.quote {
+            index = try SIPNameAddress.skipQuoted(bytes, index, range)
+        } else {
+            while index < range.upperBound {
+                let byte = bytes[index]
+                guard ASCII.isTokenChar(byte) || byte == ASCII.colon || byte == ASCII.openBracket
+                    || byte == ASCII.closeBracket || byte == ASCII.slash || byte == ASCII.at
+                else { break }
+                index += 1
+            }
+            guard index > valueStart else {
+                throw SIPNameAddress.fail(bytes, range, at: index, "parameter '\(ASCII.string(bytes, name))=' has no value")
+            }
+        }
+        return (name, valueStart..<index)
     }
 }

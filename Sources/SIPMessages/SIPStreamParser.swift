@@ -45,11 +45,13 @@ public struct SIPStreamParser: Sendable {
 
     /// Adds bytes received from the stream.
     public mutating func append(_ bytes: [UInt8]) {
+        self.compact()
         self.buffer.append(contentsOf: bytes)
     }
 
     /// Adds bytes received from the stream.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
+        self.compact()
         self.buffer.append(contentsOf: bytes)
     }
 
@@ -82,31 +84,52 @@ public struct SIPStreamParser: Sendable {
             self.state = .body(head, bodyLength: contentLength)
             return try self.step()
         case .body(let head, let bodyLength):
-            let messageEnd = head.headEnd + bodyLength
+            let headEnd = self.readIndex + head.headLength
+            let messageEnd = headEnd + bodyLength
             guard self.buffer.count >= messageEnd else { return nil }
-            let storage = Array(self.buffer[self.readIndex..<messageEnd])
-            let bodyStart = head.headEnd - self.readIndex
-            let body = bodyLength == 0 ? [] : Array(storage[bodyStart..<storage.count])
-            let message = head.message(storage: storage, shift: self.readIndex, body: body)
-            self.readIndex = messageEnd
+            // The message keeps its head as header storage and its body as a separate array: each byte is
+            // copied once.
+            let storage = Array(self.buffer[self.readIndex..<headEnd])
+            let body = bodyLength == 0 ? [] : Array(self.buffer[headEnd..<messageEnd])
             self.state = .head
-            self.compact()
-            return message
+            self.readIndex = messageEnd
+            self.startNextHead()
+            return head.message(storage: storage, body: body)
         }
     }
 
-    /// Drops consumed bytes so the buffer does not grow with the connection's lifetime.
-    private mutating func compact() {
+    /// Resets the head scan for the next message; empties the buffer when everything was consumed.
+    private mutating func startNextHead() {
         if self.readIndex == self.buffer.count {
-            self.buffer.removeAll(keepingCapacity: self.buffer.capacity <= 64 * 1024)
-            self.readIndex = 0
-        } else if self.readIndex >= 16 * 1024 || self.readIndex * 2 >= self.buffer.count {
-            self.buffer.removeSubrange(0..<self.readIndex)
+            self.buffer.removeAll(keepingCapacity: self.buffer.capacity <= SIPStreamParser.retainedCapacity)
             self.readIndex = 0
         }
         self.scanIndex = self.readIndex
         self.lineStart = self.readIndex
         self.lineCount = 0
+    }
+
+    /// Most buffer capacity kept after the buffer empties: enough for typical messages, and a burst of
+    /// large ones does not pin memory for the connection's lifetime.
+    private static let retainedCapacity = 64 * 1024
+
+    /// Drops consumed bytes before new ones are appended, so the buffer does not grow with the
+    /// connection's lifetime. Only when at least as many bytes were consumed as remain, so each byte is
+    /// moved at most about once (amortised O(1)), not once per message. Positions of the scan in
+    /// progress move with the bytes; a parsed head's offsets are relative to the message and stay valid.
+    private mutating func compact() {
+        let consumed = self.readIndex
+        guard consumed > 0 else { return }
+        if consumed == self.buffer.count {
+            self.buffer.removeAll(keepingCapacity: self.buffer.capacity <= SIPStreamParser.retainedCapacity)
+        } else if consumed >= self.buffer.count - consumed {
+            self.buffer.removeSubrange(0..<consumed)
+        } else {
+            return
+        }
+        self.readIndex = 0
+        self.scanIndex -= consumed
+        self.lineStart -= consumed
     }
 
     /// Scans for the blank line ending the head, from where the last scan stopped, enforcing the limits
@@ -122,7 +145,7 @@ public struct SIPStreamParser: Sendable {
             self.scanIndex = self.readIndex
             self.lineStart = self.readIndex
             if self.readIndex == self.buffer.count {
-                self.compact()
+                self.startNextHead()
                 return nil
             }
         }
@@ -143,7 +166,22 @@ public struct SIPStreamParser: Sendable {
                     reason: reason
                 )
             }
+            // The last index each limit allows to be scanned (saturating: a limit may be Int.max).
+            let headLimit = limits.maximumHeadLength >= count - readIndex ? count : readIndex + limits.maximumHeadLength
             while scanIndex < count {
+                if lineCount > 0 {
+                    // Inside a header line nothing needs a per-byte check until a line break or a
+                    // limit: jump to the next LF, or to the byte that crosses a limit, and handle that
+                    // byte below exactly as before.
+                    let lineLimit = limits.maximumLineLength >= count - lineStart ? count : lineStart + limits.maximumLineLength
+                    let safeEnd = min(headLimit, lineLimit)
+                    if let lf = ASCII.firstIndex(of: ASCII.lf, in: buffer, from: scanIndex, to: safeEnd) {
+                        scanIndex = lf
+                    } else {
+                        scanIndex = max(scanIndex, safeEnd)
+                        if scanIndex >= count { break }
+                    }
+                }
                 if buffer[scanIndex] == ASCII.lf {
                     var lineEnd = scanIndex
                     if lineEnd > lineStart && buffer[lineEnd - 1] == ASCII.cr { lineEnd -= 1 }

@@ -102,8 +102,7 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
 
     /// The first Via value of a header value.
     static func parseFirst(_ bytes: [UInt8], _ range: Range<Int>) throws(SIPParseError) -> SIPVia {
-        let pieces = ASCII.splitTopLevel(bytes, range, separator: ASCII.comma)
-        return try SIPVia.parseOne(bytes, pieces[0])
+        try SIPVia.parseOne(bytes, ASCII.firstTopLevelPiece(bytes, range, separator: ASCII.comma))
     }
 
     private static func fail(_ bytes: [UInt8], _ range: Range<Int>, at offset: Int, _ reason: String) -> SIPParseError {
@@ -122,14 +121,19 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
             while index < range.upperBound && ASCII.isTokenChar(bytes[index]) { index += 1 }
             return start..<index
         }
-        var parts: [String] = []
+        // sent-protocol = protocol-name SLASH protocol-version SLASH transport
+        var parts: (Range<Int>, Range<Int>, Range<Int>) = (index..<index, index..<index, index..<index)
         for part in 0..<3 {
             skipLWS()
             let piece = token()
             guard !piece.isEmpty else {
                 throw SIPVia.fail(bytes, range, at: index, "Via must start with protocol/version/transport")
             }
-            parts.append(ASCII.string(bytes, piece))
+            switch part {
+            case 0: parts.0 = piece
+            case 1: parts.1 = piece
+            default: parts.2 = piece
+            }
             skipLWS()
             if part < 2 {
                 guard index < range.upperBound, bytes[index] == ASCII.slash else {
@@ -177,9 +181,9 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
         }
         let parameters = try SIPNameAddress.parseHeaderParameters(bytes, index..<range.upperBound)
         var via = SIPVia(
-            protocolName: parts[0],
-            version: parts[1],
-            transport: parts[2],
+            protocolName: ASCII.string(bytes, parts.0),
+            version: ASCII.string(bytes, parts.1),
+            transport: ASCII.string(bytes, parts.2),
             host: host,
             port: port,
             parameters: parameters
