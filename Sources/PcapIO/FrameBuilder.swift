@@ -28,16 +28,28 @@ public enum FrameBuilder {
 
     /// An Ethernet/IPv4/UDP frame (LINKTYPE 1).
     public static func ethernetIPv4UDP(
-        source: (UInt32, UInt16), destination: (UInt32, UInt16), payload: [UInt8], identification: UInt16 = 0,
+        source: (UInt32, UInt16),
+        destination: (UInt32, UInt16),
+        payload: [UInt8],
+        identification: UInt16 = 0,
         ttl: UInt8 = 64
     ) -> [UInt8] {
-        let packet = Self.ipv4UDP(source: source, destination: destination, payload: payload, identification: identification, ttl: ttl)
+        let packet = Self.ipv4UDP(
+            source: source,
+            destination: destination,
+            payload: payload,
+            identification: identification,
+            ttl: ttl
+        )
         return Self.ethernet(etherType: Self.etherTypeIPv4, payload: packet)
     }
 
     /// An Ethernet/IPv6/UDP frame (LINKTYPE 1). Addresses are 16 bytes each.
     public static func ethernetIPv6UDP(
-        source: ([UInt8], UInt16), destination: ([UInt8], UInt16), payload: [UInt8], hopLimit: UInt8 = 64
+        source: ([UInt8], UInt16),
+        destination: ([UInt8], UInt16),
+        payload: [UInt8],
+        hopLimit: UInt8 = 64
     ) -> [UInt8] {
         let packet = Self.ipv6UDP(source: source, destination: destination, payload: payload, hopLimit: hopLimit)
         return Self.ethernet(etherType: Self.etherTypeIPv6, payload: packet)
@@ -45,7 +57,10 @@ public enum FrameBuilder {
 
     /// A Linux SLL (v1) frame around an IPv4/UDP packet (LINKTYPE 113).
     public static func linuxSLLIPv4UDP(
-        source: (UInt32, UInt16), destination: (UInt32, UInt16), payload: [UInt8], packetType: UInt16 = 0
+        source: (UInt32, UInt16),
+        destination: (UInt32, UInt16),
+        payload: [UInt8],
+        packetType: UInt16 = 0
     ) -> [UInt8] {
         let packet = Self.ipv4UDP(source: source, destination: destination, payload: payload)
         return Self.linuxSLL(protocolType: Self.etherTypeIPv4, payload: packet, packetType: packetType)
@@ -53,7 +68,10 @@ public enum FrameBuilder {
 
     /// A Linux SLL (v1) frame around an IPv6/UDP packet (LINKTYPE 113).
     public static func linuxSLLIPv6UDP(
-        source: ([UInt8], UInt16), destination: ([UInt8], UInt16), payload: [UInt8], packetType: UInt16 = 0
+        source: ([UInt8], UInt16),
+        destination: ([UInt8], UInt16),
+        payload: [UInt8],
+        packetType: UInt16 = 0
     ) -> [UInt8] {
         let packet = Self.ipv6UDP(source: source, destination: destination, payload: payload)
         return Self.linuxSLL(protocolType: Self.etherTypeIPv6, payload: packet, packetType: packetType)
@@ -63,7 +81,9 @@ public enum FrameBuilder {
 
     /// An Ethernet II header (destination MAC, source MAC, EtherType) followed by `payload`.
     public static func ethernet(
-        etherType: UInt16, payload: [UInt8], source: [UInt8] = FrameBuilder.defaultSourceMAC,
+        etherType: UInt16,
+        payload: [UInt8],
+        source: [UInt8] = FrameBuilder.defaultSourceMAC,
         destination: [UInt8] = FrameBuilder.defaultDestinationMAC
     ) -> [UInt8] {
         precondition(source.count == 6 && destination.count == 6, "MAC addresses are 6 bytes")
@@ -78,7 +98,10 @@ public enum FrameBuilder {
     /// packet type (0 sent to us, 4 sent by us), ARPHRD_ETHER, address length 6, the source MAC
     /// padded to 8 bytes, protocol type; then `payload`.
     public static func linuxSLL(
-        protocolType: UInt16, payload: [UInt8], packetType: UInt16 = 0, source: [UInt8] = FrameBuilder.defaultSourceMAC
+        protocolType: UInt16,
+        payload: [UInt8],
+        packetType: UInt16 = 0,
+        source: [UInt8] = FrameBuilder.defaultSourceMAC
     ) -> [UInt8] {
         precondition(source.count == 6, "MAC addresses are 6 bytes")
         var frame: [UInt8] = []
@@ -94,7 +117,10 @@ public enum FrameBuilder {
 
     /// An IPv4 packet (20-byte header, don't-fragment set) carrying UDP, with both checksums.
     public static func ipv4UDP(
-        source: (UInt32, UInt16), destination: (UInt32, UInt16), payload: [UInt8], identification: UInt16 = 0,
+        source: (UInt32, UInt16),
+        destination: (UInt32, UInt16),
+        payload: [UInt8],
+        identification: UInt16 = 0,
         ttl: UInt8 = 64
     ) -> [UInt8] {
         precondition(payload.count <= Self.maximumUDPPayload, "payload too large for one datagram")
@@ -122,7 +148,10 @@ public enum FrameBuilder {
 
     /// An IPv6 packet (40-byte header, no extension headers) carrying UDP, with its checksum.
     public static func ipv6UDP(
-        source: ([UInt8], UInt16), destination: ([UInt8], UInt16), payload: [UInt8], hopLimit: UInt8 = 64
+        source: ([UInt8], UInt16),
+        destination: ([UInt8], UInt16),
+        payload: [UInt8],
+        hopLimit: UInt8 = 64
     ) -> [UInt8] {
         precondition(source.0.count == 16 && destination.0.count == 16, "IPv6 addresses are 16 bytes")
         precondition(payload.count <= Self.maximumUDPPayload, "payload too large for one datagram")
@@ -183,7 +212,8 @@ public enum FrameBuilder {
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0 >= "0" && $0 <= "9" }), let octet = UInt8(part) else { return nil }
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0 >= "0" && $0 <= "9" }), let octet = UInt8(part)
+            else { return nil }
             value = value << 8 | UInt32(octet)
         }
         return value
@@ -204,7 +234,9 @@ public enum FrameBuilder {
                     guard let v4 = Self.ipv4(String(group)) else { return nil }
                     result += [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
                 } else {
-                    guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit), let word = UInt16(group, radix: 16) else {
+                    guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit),
+                        let word = UInt16(group, radix: 16)
+                    else {
                         return nil
                     }
                     result.append(word)

@@ -60,7 +60,13 @@ public struct PcapPacket {
     public var originalLength: Int
 
     /// Creates a packet view (readers make these; tests may too).
-    public init(frameNumber: Int, timestamp: PcapTimestamp, linkType: Int, bytes: UnsafeRawBufferPointer, originalLength: Int) {
+    public init(
+        frameNumber: Int,
+        timestamp: PcapTimestamp,
+        linkType: Int,
+        bytes: UnsafeRawBufferPointer,
+        originalLength: Int
+    ) {
         self.frameNumber = frameNumber
         self.timestamp = timestamp
         self.linkType = linkType
@@ -87,7 +93,10 @@ public struct PcapPacket {
     /// An owned copy of the whole record.
     public func makeRecord() -> PcapRecord {
         PcapRecord(
-            frameNumber: self.frameNumber, timestamp: self.timestamp, linkType: self.linkType, bytes: Array(self.bytes),
+            frameNumber: self.frameNumber,
+            timestamp: self.timestamp,
+            linkType: self.linkType,
+            bytes: Array(self.bytes),
             originalLength: self.originalLength
         )
     }

@@ -1,7 +1,7 @@
 import CPcap
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a pcap or pcapng capture through libpcap, with nanosecond timestamps whatever the file's
@@ -91,13 +91,21 @@ public final class PcapReader {
         try self.init(ownedFile: file, name: name, format: nil, magic: nil)
     }
 
-    private init(ownedFile file: UnsafeMutablePointer<FILE>, name: String, format: PcapFileFormat?, magic: [UInt8]?) throws(PcapError) {
+    private init(ownedFile file: UnsafeMutablePointer<FILE>, name: String, format: PcapFileFormat?, magic: [UInt8]?)
+        throws(PcapError)
+    {
         // A larger stdio buffer: 64 times fewer read(2) calls than the 4 KiB default. From the
         // page cache the gain was within the noise of a shared machine; on slow storage or a
         // pipe fewer, larger reads help.
         _ = setvbuf(file, nil, _IOFBF, Self.streamBufferSize)
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+        guard
+            let handle = pcap_fopen_offline_with_tstamp_precision(
+                file,
+                UInt32(PCAP_TSTAMP_PRECISION_NANO),
+                &errorBuffer
+            )
+        else {
             // pcap_fopen_offline* leaves the stream open on failure.
             fclose(file)
             let text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -156,15 +164,19 @@ public final class PcapReader {
         self.nextRecordOffset &+= self.recordHeaderLength &+ caplen
         // Classic pcap stores unsigned 32-bit seconds, which libpcap 1.10 sign-extends (files
         // dated after 2038, or damaged, came out negative); tshark reads them unsigned, and so do we.
-        let seconds = self.hasThirtyTwoBitSeconds ? Int64(UInt32(truncatingIfNeeded: record.ts.tv_sec)) : Int64(record.ts.tv_sec)
+        let seconds =
+            self.hasThirtyTwoBitSeconds ? Int64(UInt32(truncatingIfNeeded: record.ts.tv_sec)) : Int64(record.ts.tv_sec)
         let fraction = Int64(record.ts.tv_usec)  // nanoseconds, given the precision asked for
         let timestamp =
             fraction >= 0 && fraction < 1_000_000_000
             ? PcapTimestamp(seconds: seconds, nanoseconds: UInt32(fraction))
             : PcapTimestamp(nanosecondsSinceEpoch: seconds &* 1_000_000_000 &+ fraction)
         return PcapPacket(
-            frameNumber: self.framesRead, timestamp: timestamp, linkType: self.linkType,
-            bytes: UnsafeRawBufferPointer(start: data, count: caplen), originalLength: Int(record.len)
+            frameNumber: self.framesRead,
+            timestamp: timestamp,
+            linkType: self.linkType,
+            bytes: UnsafeRawBufferPointer(start: data, count: caplen),
+            originalLength: Int(record.len)
         )
     }
 
@@ -248,9 +260,11 @@ public final class PcapReader {
             code = .truncatedRecord
             if self.format == .pcapng {
                 let stops = offset.map { "; data stops at byte \($0)" } ?? ""
-                message = "the file ends in the middle of a pcapng block after frame \(self.framesRead) (truncated capture\(stops)); \(readBefore)"
+                message =
+                    "the file ends in the middle of a pcapng block after frame \(self.framesRead) (truncated capture\(stops)); \(readBefore)"
             } else {
-                message = "the file ends in the middle of frame \(frame) (truncated capture, record at byte \(self.nextRecordOffset)); \(readBefore)"
+                message =
+                    "the file ends in the middle of frame \(frame) (truncated capture, record at byte \(self.nextRecordOffset)); \(readBefore)"
             }
         } else if lowered.contains("error reading dump file") || status == 0 {
             code = .readError
@@ -277,7 +291,9 @@ public final class PcapReader {
     }
 
     /// Opens `path` after checking it, and peeks at its magic number when it is a regular file.
-    private static func openChecked(_ path: String) throws(PcapError) -> (file: UnsafeMutablePointer<FILE>, format: PcapFileFormat?, magic: [UInt8]?) {
+    private static func openChecked(_ path: String) throws(PcapError) -> (
+        file: UnsafeMutablePointer<FILE>, format: PcapFileFormat?, magic: [UInt8]?
+    ) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw Self.errnoError(errno, path: path)
@@ -288,7 +304,11 @@ public final class PcapReader {
         }
         let isRegular = type == S_IFREG
         if isRegular && info.st_size == 0 {
-            throw PcapError(code: .emptyFile, path: path, message: "the file is empty (0 bytes), so it holds no capture")
+            throw PcapError(
+                code: .emptyFile,
+                path: path,
+                message: "the file is empty (0 bytes), so it holds no capture"
+            )
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -302,7 +322,11 @@ public final class PcapReader {
             guard count >= 0 else {
                 let number = errno
                 close(descriptor)
-                throw PcapError(code: .readError, path: path, message: "cannot read the capture: \(Self.errnoText(number))")
+                throw PcapError(
+                    code: .readError,
+                    path: path,
+                    message: "cannot read the capture: \(Self.errnoText(number))"
+                )
             }
             let bytes = Array(head.prefix(count))
             if let problem = Self.checkHead(bytes, size: Int(info.st_size), path: path) {
@@ -344,27 +368,35 @@ public final class PcapReader {
         ]
         for compressor in compressors where head.starts(with: compressor.magic) {
             return PcapError(
-                code: .notACapture, path: path,
+                code: .notACapture,
+                path: path,
                 message: "the file is \(compressor.name)-compressed and libpcap cannot read compressed captures; "
                     + "decompress it first, e.g. `\(compressor.tool) \(path) | siptool diagnose -`"
             )
         }
         if head.count < 4 {
-            return PcapError(code: .truncatedHeader, path: path, message: "the file is only \(size) byte(s): too short for a capture header")
+            return PcapError(
+                code: .truncatedHeader,
+                path: path,
+                message: "the file is only \(size) byte(s): too short for a capture header"
+            )
         }
         switch Self.format(ofMagic: head) {
         case .pcap, .modifiedPcap:
             if size < Self.globalHeaderLength {
                 return PcapError(
-                    code: .truncatedHeader, path: path,
+                    code: .truncatedHeader,
+                    path: path,
                     message: "the file ends inside the pcap header (\(size) of \(Self.globalHeaderLength) bytes)"
                 )
             }
         case .pcapng:
             if size < Self.minimumSectionHeaderLength {
                 return PcapError(
-                    code: .truncatedHeader, path: path,
-                    message: "the file ends inside the pcapng section header (\(size) of at least \(Self.minimumSectionHeaderLength) bytes)"
+                    code: .truncatedHeader,
+                    path: path,
+                    message:
+                        "the file ends inside the pcapng section header (\(size) of at least \(Self.minimumSectionHeaderLength) bytes)"
                 )
             }
         case nil:
@@ -400,10 +432,15 @@ public final class PcapReader {
                     let digits = String(byte, radix: 16)
                     return digits.count == 1 ? "0" + digits : digits
                 }.joined(separator: " ")
-                return PcapError(code: .notACapture, path: path, message: "not a pcap or pcapng capture (unknown file format; it starts with bytes \(hex))")
+                return PcapError(
+                    code: .notACapture,
+                    path: path,
+                    message: "not a pcap or pcapng capture (unknown file format; it starts with bytes \(hex))"
+                )
             }
             return PcapError(
-                code: .notACapture, path: path,
+                code: .notACapture,
+                path: path,
                 message: "\(name) is not a pcap or pcapng capture (unknown file format); "
                     + "a compressed capture must be decompressed first, e.g. `zcat capture.pcap.gz | siptool diagnose -`"
             )
@@ -412,13 +449,25 @@ public final class PcapReader {
             return PcapError(code: .notACapture, path: path, message: "unsupported capture format (\(text))")
         }
         if lowered.contains("no interface description") {
-            return PcapError(code: .truncatedHeader, path: path, message: "the pcapng file ends before its first interface description block (\(text))")
+            return PcapError(
+                code: .truncatedHeader,
+                path: path,
+                message: "the pcapng file ends before its first interface description block (\(text))"
+            )
         }
         if lowered.contains("truncated") {
             if isStream && lowered.contains("file header bytes, only got 0") {
-                return PcapError(code: .emptyFile, path: path, message: "\(name) is empty (0 bytes), so it holds no capture")
+                return PcapError(
+                    code: .emptyFile,
+                    path: path,
+                    message: "\(name) is empty (0 bytes), so it holds no capture"
+                )
             }
-            return PcapError(code: .truncatedHeader, path: path, message: "the data ends inside the capture header (\(text))")
+            return PcapError(
+                code: .truncatedHeader,
+                path: path,
+                message: "the data ends inside the capture header (\(text))"
+            )
         }
         if lowered.contains("no such file") {
             return PcapError(code: .fileNotFound, path: path, message: "no such file (\(text))")

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a classic pcap file, atomically.
@@ -53,19 +53,32 @@ public final class PcapWriter {
     ///
     /// - Throws: ``PcapError`` `.writeFailed` when the temporary file cannot be created (no such
     ///   directory, no permission) or an argument is out of range.
-    public init(path: String, linkType: Int, snapshotLength: Int = PcapWriter.defaultSnapshotLength, precision: Precision = .nanoseconds) throws(PcapError) {
+    public init(
+        path: String,
+        linkType: Int,
+        snapshotLength: Int = PcapWriter.defaultSnapshotLength,
+        precision: Precision = .nanoseconds
+    ) throws(PcapError) {
         self.path = path
         self.linkType = linkType
         self.snapshotLength = snapshotLength
         self.precision = precision
         guard (0...Int(UInt32.max)).contains(linkType), (1...Int(Int32.max)).contains(snapshotLength) else {
-            throw PcapError(code: .writeFailed, path: path, message: "invalid link type \(linkType) or snapshot length \(snapshotLength)")
+            throw PcapError(
+                code: .writeFailed,
+                path: path,
+                message: "invalid link type \(linkType) or snapshot length \(snapshotLength)"
+            )
         }
         let (directory, name) = Self.split(path)
         var template = Array("\(directory)/.\(name).partial-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
-            throw PcapError(code: .writeFailed, path: path, message: "cannot create the capture: \(String(cString: strerror(errno)))")
+            throw PcapError(
+                code: .writeFailed,
+                path: path,
+                message: "cannot create the capture: \(String(cString: strerror(errno)))"
+            )
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         self.descriptor = descriptor
@@ -94,13 +107,21 @@ public final class PcapWriter {
     public func write(timestamp: PcapTimestamp, bytes: UnsafeRawBufferPointer, originalLength: Int? = nil) {
         guard !self.isFinished, self.error == nil else { return }
         guard timestamp.seconds >= 0 && timestamp.seconds <= Int64(UInt32.max) else {
-            self.error = PcapError(code: .writeFailed, path: self.path, message: "timestamp \(timestamp) does not fit a pcap record (32-bit seconds)")
+            self.error = PcapError(
+                code: .writeFailed,
+                path: self.path,
+                message: "timestamp \(timestamp) does not fit a pcap record (32-bit seconds)"
+            )
             return
         }
         let captured = min(bytes.count, self.snapshotLength)
         let original = max(originalLength ?? bytes.count, bytes.count)
         guard original <= Int(UInt32.max) else {
-            self.error = PcapError(code: .writeFailed, path: self.path, message: "original length \(original) does not fit a pcap record")
+            self.error = PcapError(
+                code: .writeFailed,
+                path: self.path,
+                message: "original length \(original) does not fit a pcap record"
+            )
             return
         }
         let fraction = self.precision == .nanoseconds ? timestamp.nanoseconds : timestamp.nanoseconds / 1000

@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The spellings SiptoolCLI (DiagnoseCommand, DiagnoseScenarioTests) uses keep compiling and working.
@@ -11,7 +11,11 @@ import Glibc
         let path = TestSupport.temporaryPath("compat.pcap")
         defer { unlink(path) }
         let writer = try CaptureWriter(path: path, linkType: 1)
-        let frame = FrameBuilder.ethernetIPv4UDP(source: (FrameBuilder.ipv4("203.0.113.5")!, 5060), destination: (FrameBuilder.ipv4("198.51.100.10")!, 5060), payload: [1])
+        let frame = FrameBuilder.ethernetIPv4UDP(
+            source: (FrameBuilder.ipv4("203.0.113.5")!, 5060),
+            destination: (FrameBuilder.ipv4("198.51.100.10")!, 5060),
+            payload: [1]
+        )
         writer.write(seconds: 1_700_000_000, nanoseconds: 7, bytes: frame)
         try writer.finish()
         let readers: [CaptureReader] = [try CaptureReader(path: path)]

@@ -46,7 +46,9 @@ import Testing
         // A microsecond pcap, a pcapng (whose interfaces may use other resolutions) and an SLL file.
         for name in ["wswiki-aaa.pcap", "ndpi-rtp.pcapng", "asterisk-40msalaw.pcap"] {
             let path = corpus + "/pcap/" + name
-            let tshark = try #require(TestSupport.shellOutput("tshark -r \(path) -T fields -e frame.time_epoch -c 3 2>/dev/null"))
+            let tshark = try #require(
+                TestSupport.shellOutput("tshark -r \(path) -T fields -e frame.time_epoch -c 3 2>/dev/null")
+            )
             let reader = try PcapReader(path: path)
             let ours = reader.readRecords(limit: 3).map(\.timestamp.description)
             #expect(tshark.split(separator: "\n").map(String.init) == ours, "\(name)")

@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct MergedPcapReaderTests {
@@ -11,7 +11,10 @@ import Glibc
         let path = TestSupport.temporaryPath("merge-\(tag).pcap")
         let writer = try PcapWriter(path: path, linkType: linkType)
         for (index, time) in milliseconds.enumerated() {
-            writer.write(timestamp: PcapTimestamp(nanosecondsSinceEpoch: time * 1_000_000), bytes: Array("\(tag)\(index)".utf8))
+            writer.write(
+                timestamp: PcapTimestamp(nanosecondsSinceEpoch: time * 1_000_000),
+                bytes: Array("\(tag)\(index)".utf8)
+            )
         }
         try writer.finish()
         return path

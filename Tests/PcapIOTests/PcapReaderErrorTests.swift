@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bad input: every kind gets its code and a useful message, and nothing crashes.
@@ -89,7 +89,9 @@ import Glibc
         chmod(path, 0)
         guard access(path, R_OK) != 0 else {
             // root (the usual test user here) reads any file whatever its mode.
-            print("SKIPPED: running as uid \(geteuid()), which can read a mode-000 file; permission-denied not testable")
+            print(
+                "SKIPPED: running as uid \(geteuid()), which can read a mode-000 file; permission-denied not testable"
+            )
             return
         }
         let error = try #require(self.openError(path))
@@ -120,7 +122,10 @@ import Glibc
                 #expect(reader.readRecords().isEmpty, "cut at \(length)")
                 let warning = try #require(reader.warning, "cut at \(length)")
                 #expect(warning.code == .truncatedRecord && warning.frameNumber == 1 && warning.byteOffset == 24)
-                #expect(warning.message == "the file ends in the middle of frame 1 (truncated capture, record at byte 24); no frame before it could be read")
+                #expect(
+                    warning.message
+                        == "the file ends in the middle of frame 1 (truncated capture, record at byte 24); no frame before it could be read"
+                )
             }
         }
     }
@@ -138,7 +143,10 @@ import Glibc
         let warning = try #require(reader.warning)
         let lastRecord = full.count - (16 + TestSupport.frame(4).count)
         #expect(warning.code == .truncatedRecord && warning.frameNumber == 5 && warning.byteOffset == lastRecord)
-        #expect(warning.description == "\(path): the file ends in the middle of frame 5 (truncated capture, record at byte \(lastRecord)); the 4 frames before it were read")
+        #expect(
+            warning.description
+                == "\(path): the file ends in the middle of frame 5 (truncated capture, record at byte \(lastRecord)); the 4 frames before it were read"
+        )
         #expect(reader.truncation == warning.message)
     }
 
@@ -174,11 +182,17 @@ import Glibc
                     #expect(count == 2 && reader.warning == nil)
                 } else if length > 48 {
                     // Past SHB + IDB, a cut shows as a truncated record after the frames before it.
-                    #expect(reader.warning?.code == .truncatedRecord || (count == 1 && reader.warning == nil), "cut at \(length)")
+                    #expect(
+                        reader.warning?.code == .truncatedRecord || (count == 1 && reader.warning == nil),
+                        "cut at \(length)"
+                    )
                 }
             } catch {
                 #expect(length < 48, "cut at \(length): \(error)")
-                #expect([PcapError.Code.emptyFile, .truncatedHeader].contains(error.code), "cut at \(length): \(error)")
+                #expect(
+                    [PcapError.Code.emptyFile, .truncatedHeader].contains(error.code),
+                    "cut at \(length): \(error)"
+                )
             }
         }
     }

@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// PcapWriter output read back by PcapReader (libpcap), and by tshark where installed.
@@ -26,7 +26,9 @@ import Glibc
         #expect(seen.map(\.frame) == [1, 2, 3, 4, 5])
         // Microsecond files lose the last three digits; libpcap scales them to nanoseconds.
         let fraction: UInt32 = precision == .nanoseconds ? 123_456_789 : 123_456_000
-        #expect(seen.map(\.time) == (0..<5).map { PcapTimestamp(seconds: 1_700_000_000 + Int64($0), nanoseconds: fraction) })
+        #expect(
+            seen.map(\.time) == (0..<5).map { PcapTimestamp(seconds: 1_700_000_000 + Int64($0), nanoseconds: fraction) }
+        )
         #expect(seen[3].bytes == TestSupport.frame(3))
         #expect(reader.framesRead == 5)
         #expect(reader.bytesRead == TestSupport.readFile(path).count)
@@ -37,8 +39,16 @@ import Glibc
         let path = TestSupport.temporaryPath("linktype-\(linkType)")
         defer { unlink(path) }
         let frames: [[UInt8]] = [
-            FrameBuilder.linuxSLLIPv4UDP(source: (0x0A00_0001, 1000), destination: (0x0A00_0002, 2000), payload: [1, 2, 3]),
-            FrameBuilder.ipv6UDP(source: (FrameBuilder.ipv6("2001:db8::1")!, 5060), destination: (FrameBuilder.ipv6("2001:db8::2")!, 5060), payload: [9]),
+            FrameBuilder.linuxSLLIPv4UDP(
+                source: (0x0A00_0001, 1000),
+                destination: (0x0A00_0002, 2000),
+                payload: [1, 2, 3]
+            ),
+            FrameBuilder.ipv6UDP(
+                source: (FrameBuilder.ipv6("2001:db8::1")!, 5060),
+                destination: (FrameBuilder.ipv6("2001:db8::2")!, 5060),
+                payload: [9]
+            ),
             [],
         ]
         let writer = try PcapWriter(path: path, linkType: linkType)
@@ -59,7 +69,11 @@ import Glibc
         let writer = try PcapWriter(path: path, linkType: 1, snapshotLength: 64)
         let long = TestSupport.frame(0, payloadSize: 200)
         writer.write(timestamp: PcapTimestamp(seconds: 1, nanoseconds: 0), bytes: long)
-        writer.write(timestamp: PcapTimestamp(seconds: 2, nanoseconds: 0), bytes: Array(long.prefix(40)), originalLength: 1500)
+        writer.write(
+            timestamp: PcapTimestamp(seconds: 2, nanoseconds: 0),
+            bytes: Array(long.prefix(40)),
+            originalLength: 1500
+        )
         try writer.finish()
         let reader = try PcapReader(path: path)
         #expect(reader.snapshotLength == 64)
@@ -84,9 +98,12 @@ import Glibc
         #expect(reader.format == .pcapng)
         let records = reader.readRecords()
         #expect(reader.warning == nil)
-        #expect(records.map(\.timestamp) == [
-            PcapTimestamp(seconds: 1_700_000_000, nanoseconds: 250_000_000), PcapTimestamp(seconds: 1_700_000_001, nanoseconds: 1_000),
-        ])
+        #expect(
+            records.map(\.timestamp) == [
+                PcapTimestamp(seconds: 1_700_000_000, nanoseconds: 250_000_000),
+                PcapTimestamp(seconds: 1_700_000_001, nanoseconds: 1_000),
+            ]
+        )
         #expect(records.map(\.bytes) == [TestSupport.frame(0), TestSupport.frame(1)])
     }
 
@@ -118,16 +135,28 @@ import Glibc
         let path = TestSupport.temporaryPath("tshark.pcap")
         defer { unlink(path) }
         let writer = try PcapWriter(path: path, linkType: PcapLinkType.ethernet)
-        writer.write(timestamp: PcapTimestamp(seconds: 1_700_000_000, nanoseconds: 123_456_789), bytes: TestSupport.frame(0))
-        writer.write(timestamp: PcapTimestamp(seconds: 1_700_000_001, nanoseconds: 5), bytes: TestSupport.frame(1, payloadSize: 33))
+        writer.write(
+            timestamp: PcapTimestamp(seconds: 1_700_000_000, nanoseconds: 123_456_789),
+            bytes: TestSupport.frame(0)
+        )
+        writer.write(
+            timestamp: PcapTimestamp(seconds: 1_700_000_001, nanoseconds: 5),
+            bytes: TestSupport.frame(1, payloadSize: 33)
+        )
         let v6 = FrameBuilder.ethernetIPv6UDP(
-            source: (FrameBuilder.ipv6("2001:db8::10")!, 5062), destination: (FrameBuilder.ipv6("2001:db8::20")!, 5060), payload: Array("hello".utf8)
+            source: (FrameBuilder.ipv6("2001:db8::10")!, 5062),
+            destination: (FrameBuilder.ipv6("2001:db8::20")!, 5060),
+            payload: Array("hello".utf8)
         )
         writer.write(timestamp: PcapTimestamp(seconds: 1_700_000_002, nanoseconds: 999_999_999), bytes: v6)
         try writer.finish()
 
-        let times = try #require(TestSupport.shellOutput("tshark -r \(path) -T fields -e frame.time_epoch -c 3 2>/dev/null"))
-        #expect(times.split(separator: "\n") == ["1700000000.123456789", "1700000001.000000005", "1700000002.999999999"])
+        let times = try #require(
+            TestSupport.shellOutput("tshark -r \(path) -T fields -e frame.time_epoch -c 3 2>/dev/null")
+        )
+        #expect(
+            times.split(separator: "\n") == ["1700000000.123456789", "1700000001.000000005", "1700000002.999999999"]
+        )
         // Status 1 is "Good" in tshark's checksum fields.
         let checks = try #require(
             TestSupport.shellOutput(

@@ -3,7 +3,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reading from a pipe and from standard input ("-"), with no child process.
@@ -65,7 +65,10 @@ import Glibc
             Issue.record("gzip data was accepted")
         } catch {
             #expect(error.code == .notACapture)
-            #expect(error.message.hasPrefix("standard input is not a pcap or pcapng capture") && error.message.contains("zcat"))
+            #expect(
+                error.message.hasPrefix("standard input is not a pcap or pcapng capture")
+                    && error.message.contains("zcat")
+            )
         }
     }
 

@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct PcapWriterTests {
@@ -12,10 +12,12 @@ import Glibc
         let writer = try PcapWriter(path: path, linkType: 113, snapshotLength: 1500)
         writer.write(seconds: 1_700_000_000, nanoseconds: 42, bytes: [0xAB])
         try writer.finish()
-        #expect(TestSupport.readFile(path) == [
-            0x4D, 0x3C, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xDC, 0x05, 0, 0, 113, 0, 0, 0,
-            0x00, 0xF1, 0x53, 0x65, 42, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xAB,
-        ])
+        #expect(
+            TestSupport.readFile(path) == [
+                0x4D, 0x3C, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xDC, 0x05, 0, 0, 113, 0, 0, 0,
+                0x00, 0xF1, 0x53, 0x65, 42, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xAB,
+            ]
+        )
         var info = stat()
         #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o644)
     }
@@ -25,7 +27,9 @@ import Glibc
         defer { unlink(path) }
         TestSupport.writeFile(path, Array("old contents".utf8))
         let writer = try PcapWriter(path: path, linkType: 1)
-        for index in 0..<2000 { writer.write(timestamp: PcapTimestamp(seconds: 1, nanoseconds: 0), bytes: TestSupport.frame(index)) }
+        for index in 0..<2000 {
+            writer.write(timestamp: PcapTimestamp(seconds: 1, nanoseconds: 0), bytes: TestSupport.frame(index))
+        }
         // Well past the 64 KiB buffer, so bytes have reached the temporary file, not the target.
         #expect(TestSupport.readFile(path) == Array("old contents".utf8))
         #expect(TestSupport.exists(writer.temporaryFilePath))
@@ -80,7 +84,11 @@ import Glibc
     }
 
     @Test func writerRejectsOutOfRangeArguments() {
-        #expect(throws: PcapError(code: .writeFailed, path: "")) { _ = try PcapWriter(path: "/tmp/x.pcap", linkType: -1) }
-        #expect(throws: PcapError(code: .writeFailed, path: "")) { _ = try PcapWriter(path: "/tmp/x.pcap", linkType: 1, snapshotLength: 0) }
+        #expect(throws: PcapError(code: .writeFailed, path: "")) {
+            _ = try PcapWriter(path: "/tmp/x.pcap", linkType: -1)
+        }
+        #expect(throws: PcapError(code: .writeFailed, path: "")) {
+            _ = try PcapWriter(path: "/tmp/x.pcap", linkType: 1, snapshotLength: 0)
+        }
     }
 }

@@ -2,7 +2,7 @@ import PcapIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files, fixtures and the shared corpus for the PcapIO tests.
@@ -39,16 +39,27 @@ enum TestSupport {
     /// A UDP frame whose payload names its index, Ethernet/IPv4.
     static func frame(_ index: Int, payloadSize: Int? = nil) -> [UInt8] {
         var payload = Array("payload \(index)".utf8)
-        if let payloadSize { payload = Array((payload + [UInt8](repeating: 0x2E, count: payloadSize)).prefix(payloadSize)) }
-        return FrameBuilder.ethernetIPv4UDP(source: (0xC000_0201, 5060), destination: (0xC000_0202, 5060), payload: payload)
+        if let payloadSize {
+            payload = Array((payload + [UInt8](repeating: 0x2E, count: payloadSize)).prefix(payloadSize))
+        }
+        return FrameBuilder.ethernetIPv4UDP(
+            source: (0xC000_0201, 5060),
+            destination: (0xC000_0202, 5060),
+            payload: payload
+        )
     }
 
     /// Writes `count` frames one second apart from 1_700_000_000.123456789 and returns the path.
-    static func makeCapture(_ name: String, count: Int = 5, precision: PcapWriter.Precision = .nanoseconds) throws -> String {
+    static func makeCapture(_ name: String, count: Int = 5, precision: PcapWriter.Precision = .nanoseconds) throws
+        -> String
+    {
         let path = Self.temporaryPath(name)
         let writer = try PcapWriter(path: path, linkType: PcapLinkType.ethernet, precision: precision)
         for index in 0..<count {
-            writer.write(timestamp: PcapTimestamp(seconds: 1_700_000_000 + Int64(index), nanoseconds: 123_456_789), bytes: Self.frame(index))
+            writer.write(
+                timestamp: PcapTimestamp(seconds: 1_700_000_000 + Int64(index), nanoseconds: 123_456_789),
+                bytes: Self.frame(index)
+            )
         }
         try writer.finish()
         return path
