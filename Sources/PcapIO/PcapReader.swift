@@ -248,6 +248,9 @@ public final class PcapReader {
         } else {
             offset = self.nextRecordOffset
         }
+        // "damaged after frame N" is the wording of the module's first version, which the CLI's
+        // tests look for.
+        let damagedAfter = self.framesRead > 0 ? "; damaged after frame \(self.framesRead)" : ""
         let code: PcapError.Code
         let message: String
         if lowered.contains("type") && lowered.contains("different from") {
@@ -264,7 +267,8 @@ public final class PcapReader {
                     "the file ends in the middle of a pcapng block after frame \(self.framesRead) (truncated capture\(stops)); \(readBefore)"
             } else {
                 message =
-                    "the file ends in the middle of frame \(frame) (truncated capture, record at byte \(self.nextRecordOffset)); \(readBefore)"
+                    "the file ends in the middle of frame \(frame) (truncated capture\(damagedAfter), record at byte "
+                    + "\(self.nextRecordOffset)); \(readBefore)"
             }
         } else if lowered.contains("error reading dump file") || status == 0 {
             code = .readError

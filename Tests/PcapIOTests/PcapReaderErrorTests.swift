@@ -145,7 +145,7 @@ import Testing
         #expect(warning.code == .truncatedRecord && warning.frameNumber == 5 && warning.byteOffset == lastRecord)
         #expect(
             warning.description
-                == "\(path): the file ends in the middle of frame 5 (truncated capture, record at byte \(lastRecord)); the 4 frames before it were read"
+                == "\(path): the file ends in the middle of frame 5 (truncated capture; damaged after frame 4, record at byte \(lastRecord)); the 4 frames before it were read"
         )
         #expect(reader.truncation == warning.message)
     }
