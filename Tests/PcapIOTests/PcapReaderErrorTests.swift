@@ -101,7 +101,9 @@ import Testing
     /// Cuts a 2-frame capture at every length through the global header, the first record header
     /// and into the first record's data.
     @Test func everyCutInsideTheHeadersIsClassified() throws {
-        let full = TestSupport.readFile(try TestSupport.makeCapture("cut-source", count: 2))
+        let source = try TestSupport.makeCapture("cut-source", count: 2)
+        defer { unlink(source) }
+        let full = TestSupport.readFile(source)
         let path = TestSupport.temporaryPath("cut.pcap")
         defer { unlink(path) }
         for length in 0..<(24 + 16 + 20) {
