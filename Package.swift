@@ -60,10 +60,8 @@ let package = Package(
             name: "PacketDecoding",
             swiftSettings: swiftSettings
         ),
-        // Capture files in and out over libpcap. (A fuller PcapIO module was being written in
-        // parallel; until it lands and is reconciled, the CLI uses this one.)
         .target(
-            name: "CaptureIO",
+            name: "PcapIO",
             dependencies: ["CPcap"],
             swiftSettings: swiftSettings
         ),
@@ -77,7 +75,7 @@ let package = Package(
         // MARK: - Front end
         .target(
             name: "SiptoolCLI",
-            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "CaptureIO"],
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -109,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiptoolCLITests",
-            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "CaptureIO"],
+            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -123,8 +121,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "CaptureIOTests",
-            dependencies: ["CaptureIO"],
+            name: "PcapIOTests",
+            dependencies: ["PcapIO"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

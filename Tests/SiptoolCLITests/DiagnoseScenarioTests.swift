@@ -1,5 +1,5 @@
 import Foundation
-import CaptureIO
+import PcapIO
 import SiptoolCLI
 import Testing
 

@@ -1,6 +1,6 @@
 import Diagnosis
 import PacketDecoding
-import CaptureIO
+import PcapIO
 import SIPMessages
 
 #if canImport(Glibc)
@@ -62,7 +62,7 @@ enum DiagnoseCommand {
             do {
                 readers.append(try CaptureReader(path: path))
             } catch {
-                let code: ExitCode = error.code == .fileNotFound || error.code == .unreadable ? .noInput : .dataError
+                let code: ExitCode = error.isInputUnavailable ? .noInput : .dataError
                 throw CLIError(code, error.description)
             }
         }
