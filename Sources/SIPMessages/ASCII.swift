@@ -145,6 +145,17 @@ enum ASCII {
         let left = lhs.utf8
         let right = rhs.utf8
         guard left.count == right.count else { return false }
+        // Native strings (all of ours) expose their bytes; compare them directly.
+        let fast: Bool? = left.withContiguousStorageIfAvailable { leftBytes in
+            right.withContiguousStorageIfAvailable { rightBytes in
+                for index in 0..<leftBytes.count
+                where ASCII.lowercased(leftBytes[index]) != ASCII.lowercased(rightBytes[index]) {
+                    return false
+                }
+                return true
+            }
+        } ?? nil
+        if let fast { return fast }
         for (a, b) in zip(left, right) where ASCII.lowercased(a) != ASCII.lowercased(b) {
             return false
         }
@@ -165,7 +176,8 @@ enum ASCII {
     /// Makes a String from bytes (invalid UTF-8 is repaired with U+FFFD; NUL bytes are kept).
     @inline(__always)
     static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
-        String(decoding: bytes[range], as: UTF8.self)
+        // Through a buffer pointer: the same result as decoding the slice, without the generic slice path.
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
     /// Outcome of reading a decimal number.
@@ -184,9 +196,11 @@ enum ASCII {
         for index in range {
             let byte = bytes[index]
             guard ASCII.isDigit(byte) else { return .notANumber }
-            let digit = UInt64(byte &- 0x30)
-            if value > (maximum - digit) / 10 { return .overflow }
-            value = value * 10 + digit
+            // value * 10 + digit > maximum, without a division per digit and without overflowing.
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let next = times10 &+ UInt64(byte &- 0x30)
+            if overflowed || next < times10 || next > maximum { return .overflow }
+            value = next
         }
         return .value(value)
     }
@@ -245,28 +259,31 @@ enum ASCII {
     /// Index of the first top-level `separator` in `bytes[range]` (see ``splitTopLevel(_:_:separator:)``),
     /// or `range.upperBound`.
     static func topLevelEnd(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> Int {
-        var index = range.lowerBound
-        var inQuotes = false
-        var inAngle = false
-        while index < range.upperBound {
-            let byte = bytes[index]
-            if inQuotes {
-                if byte == ASCII.backslash {
-                    index += 1
+        bytes.withUnsafeBufferPointer { buffer in
+            precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "range outside the bytes")
+            var index = range.lowerBound
+            var inQuotes = false
+            var inAngle = false
+            while index < range.upperBound {
+                let byte = buffer[index]
+                if inQuotes {
+                    if byte == ASCII.backslash {
+                        index += 1
+                    } else if byte == ASCII.quote {
+                        inQuotes = false
+                    }
+                } else if inAngle {
+                    if byte == ASCII.greaterThan { inAngle = false }
                 } else if byte == ASCII.quote {
-                    inQuotes = false
+                    inQuotes = true
+                } else if byte == ASCII.lessThan {
+                    inAngle = true
+                } else if byte == separator {
+                    return index
                 }
-            } else if inAngle {
-                if byte == ASCII.greaterThan { inAngle = false }
-            } else if byte == ASCII.quote {
-                inQuotes = true
-            } else if byte == ASCII.lessThan {
-                inAngle = true
-            } else if byte == separator {
-                return index
+                index += 1
             }
-            index += 1
+            return range.upperBound
         }
-        return range.upperBound
     }
 }

@@ -18,7 +18,7 @@ public enum SIPDatagramParser {
         _ bytes: [UInt8],
         limits: SIPParserLimits = .default
     ) throws(SIPParseError) -> SIPDatagramParseResult {
-        let head = try SIPHeadParser.parse(bytes, start: 0, end: bytes.count, limits: limits)
+        var head = try SIPHeadParser.parse(bytes, start: 0, end: bytes.count, limits: limits)
         let available = bytes.count - head.headLength
         let bodyLength: Int
         if let contentLength = head.contentLength {

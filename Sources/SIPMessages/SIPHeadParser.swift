@@ -17,9 +17,13 @@ struct SIPParsedHead: Sendable {
     var keys: SIPKeyIndex
 
     /// Makes the message; `storage` must hold the message from its first byte (at least the head).
-    consuming func message(storage: [UInt8], body: [UInt8]) -> SIPMessage {
+    /// The start line's parts move into the message (swapped out, not copied: a Request-URI holds
+    /// about ten Strings).
+    mutating func message(storage: [UInt8], body: [UInt8]) -> SIPMessage {
+        var startLine = StartLine.response(version: "", statusCode: 0, reason: "")
+        swap(&startLine, &self.startLine)
         let headers = SIPHeaders(storage: storage, entries: self.entries, keys: self.keys)
-        switch self.startLine {
+        switch consume startLine {
         case .request(let method, let uri, let version):
             return .request(SIPRequest(method: method, requestURI: uri, version: version, headers: headers, body: body))
         case .response(let version, let statusCode, let reason):
@@ -42,17 +46,9 @@ enum SIPHeadParser {
         end: Int,
         limits: SIPParserLimits
     ) throws(SIPParseError) -> SIPParsedHead {
-        let scanned: (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) = try bytes.withUnsafeBufferPointer {
-            (buffer) throws(SIPParseError) -> (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) in
+        var head = try bytes.withUnsafeBufferPointer { (buffer) throws(SIPParseError) -> SIPParsedHead in
             try SIPHeadParser.scan(buffer, bytes: bytes, start: start, end: end, limits: limits)
         }
-        var head = SIPParsedHead(
-            startLine: scanned.0,
-            entries: scanned.1,
-            headLength: scanned.2,
-            contentLength: nil,
-            keys: SIPKeyIndex()
-        )
         try SIPHeadParser.checkEssentials(&head, bytes: bytes, start: start, limits: limits)
         return head
     }
@@ -68,7 +64,7 @@ enum SIPHeadParser {
         start: Int,
         end: Int,
         limits: SIPParserLimits
-    ) throws(SIPParseError) -> (SIPParsedHead.StartLine, [SIPHeaderEntry], Int) {
+    ) throws(SIPParseError) -> SIPParsedHead {
         func error(_ code: SIPParseError.Code, line: Int, at offset: Int, lineRange: Range<Int>, _ reason: String)
             -> SIPParseError
         {
@@ -112,16 +108,7 @@ enum SIPHeadParser {
         let searchEnd = min(end, headLimit)
         while true {
             line += 1
-            // Fast path for the usual line `token *WSP ":"`: read the name once, then jump to the line
-            // end. Anything else (continuation, bad name) is handled below after the line is found, so
-            // the limit checks keep their order.
-            var nameEnd = position
-            while nameEnd < searchEnd && ASCII.isTokenChar(buffer[nameEnd]) { nameEnd += 1 }
-            var colon = nameEnd
-            while colon < searchEnd && ASCII.isWhitespace(buffer[colon]) { colon += 1 }
-            let simpleName = nameEnd > position && colon < searchEnd && buffer[colon] == ASCII.colon
-            // Bytes before `colon` are token characters or whitespace, never LF.
-            guard let lf = SIPHeadParser.findLF(buffer, from: simpleName ? colon + 1 : colon, end: searchEnd) else {
+            guard let lf = SIPHeadParser.findLF(buffer, from: position, end: searchEnd) else {
                 if end > headLimit {
                     throw error(.headerTooLong, line: line, at: position, lineRange: position..<min(end, position + 200), "the head is longer than \(limits.maximumHeadLength) bytes")
                 }
@@ -133,7 +120,13 @@ enum SIPHeadParser {
             var lineEnd = lf
             if lineEnd > position && buffer[lineEnd - 1] == ASCII.cr { lineEnd -= 1 }
             if lineEnd == position {
-                return (startLine, entries, lf + 1 - start)
+                return SIPParsedHead(
+                    startLine: startLine,
+                    entries: entries,
+                    headLength: lf + 1 - start,
+                    contentLength: nil,
+                    keys: SIPKeyIndex()
+                )
             }
             if lineEnd - position > limits.maximumLineLength {
                 throw error(.headerTooLong, line: line, at: position, lineRange: position..<lineEnd, "header line longer than \(limits.maximumLineLength) bytes")
@@ -151,8 +144,16 @@ enum SIPHeadParser {
                 entries[entries.count - 1].valueEnd = lineEnd - start
                 entries[entries.count - 1].folded = true
             } else {
-                if !simpleName {
-                    try SIPHeadParser.throwBadHeaderLine(buffer, position..<lineEnd, line: line, start: start)
+                guard let colon = ASCII.firstIndex(of: ASCII.colon, in: buffer, from: position, to: lineEnd) else {
+                    throw error(.malformedHeader, line: line, at: position, lineRange: position..<lineEnd, "header line has no ':'")
+                }
+                var nameEnd = colon
+                while nameEnd > position && ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+                // A well-known name is a token by construction, so only other names are checked byte by byte.
+                let id = SIPHeaderName.lookup(buffer, position..<nameEnd)
+                if id < 0 && !SIPHeadParser.isToken(buffer, position..<nameEnd) {
+                    let code: SIPParseError.Code = buffer[position..<nameEnd].contains { ASCII.isControl($0) } ? .binaryJunk : .malformedHeader
+                    throw error(code, line: line, at: position, lineRange: position..<lineEnd, "header name is empty or not a token (RFC 3261 §7.3.1)")
                 }
                 var valueStart = colon + 1
                 while valueStart < lineEnd && ASCII.isWhitespace(buffer[valueStart]) { valueStart += 1 }
@@ -163,7 +164,7 @@ enum SIPHeadParser {
                         valueStart: valueStart - start,
                         valueEnd: lineEnd - start,
                         line: line,
-                        id: SIPHeaderName.lookup(buffer, position..<nameEnd),
+                        id: id,
                         folded: false
                     )
                 )
@@ -172,26 +173,13 @@ enum SIPHeadParser {
         }
     }
 
-    /// The error for a header line that is not `token *WSP ":" ...`: no colon, or a name that is empty
-    /// or not a token (a control byte in it means binary junk).
-    @inline(never)
-    private static func throwBadHeaderLine(
-        _ buffer: UnsafeBufferPointer<UInt8>,
-        _ lineRange: Range<Int>,
-        line: Int,
-        start: Int
-    ) throws(SIPParseError) {
-        let position = lineRange.lowerBound
-        func error(_ code: SIPParseError.Code, _ reason: String) -> SIPParseError {
-            SIPParseError(code, line: line, offset: position - start, bytes: buffer, excerptRange: lineRange, reason: reason)
+    /// Whether `buffer[range]` is a non-empty RFC 3261 token.
+    private static func isToken(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        if range.isEmpty { return false }
+        for index in range where !ASCII.isTokenChar(buffer[index]) {
+            return false
         }
-        guard let colon = ASCII.firstIndex(of: ASCII.colon, in: buffer, from: position, to: lineRange.upperBound) else {
-            throw error(.malformedHeader, "header line has no ':'")
-        }
-        var nameEnd = colon
-        while nameEnd > position && ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
-        let code: SIPParseError.Code = buffer[position..<nameEnd].contains { ASCII.isControl($0) } ? .binaryJunk : .malformedHeader
-        throw error(code, "header name is empty or not a token (RFC 3261 §7.3.1)")
+        return true
     }
 
     /// `Method SP Request-URI SP SIP-Version` or `SIP-Version SP Status-Code SP Reason-Phrase`, with exactly

@@ -230,30 +230,30 @@ extension SIPHeaders {
     func tag(id: Int) -> String? {
         guard let index = self.firstIndex(id: id) else { return nil }
         let (bytes, range) = self.unfoldedValue(at: index)
-        var position = range.lowerBound
-        var inQuotes = false
-        var parametersStart: Int? = nil
-        while position < range.upperBound {
-            let byte = bytes[position]
-            if inQuotes {
-                if byte == ASCII.backslash {
-                    position += 1
+        let parametersStart: Int? = bytes.withUnsafeBufferPointer { buffer in
+            var position = range.lowerBound
+            var inQuotes = false
+            while position < range.upperBound {
+                let byte = buffer[position]
+                if inQuotes {
+                    if byte == ASCII.backslash {
+                        position += 1
+                    } else if byte == ASCII.quote {
+                        inQuotes = false
+                    }
                 } else if byte == ASCII.quote {
-                    inQuotes = false
+                    inQuotes = true
+                } else if byte == ASCII.lessThan {
+                    // name-addr: the parameters follow the '>' (none: not an address, no tag).
+                    guard let close = ASCII.firstIndex(of: ASCII.greaterThan, in: buffer, from: position, to: range.upperBound)
+                    else { return nil }
+                    return close + 1
                 }
-            } else if byte == ASCII.quote {
-                inQuotes = true
-            } else if byte == ASCII.lessThan {
-                guard let close = bytes[position..<range.upperBound].firstIndex(of: ASCII.greaterThan) else { return nil }
-                parametersStart = close + 1
-                break
+                position += 1
             }
-            position += 1
-        }
-        if parametersStart == nil {
-            var start = range.lowerBound
-            if let at = bytes[range].firstIndex(of: ASCII.at) { start = at }
-            parametersStart = bytes[start..<range.upperBound].firstIndex(of: ASCII.semicolon) ?? range.upperBound
+            // addr-spec: the parameters start at the first ';' after the userinfo.
+            let start = ASCII.firstIndex(of: ASCII.at, in: buffer, from: range.lowerBound, to: range.upperBound) ?? range.lowerBound
+            return ASCII.firstIndex(of: ASCII.semicolon, in: buffer, from: start, to: range.upperBound) ?? range.upperBound
         }
         guard let start = parametersStart else { return nil }
         return SIPNameAddress.headerParameter("tag", bytes, start..<range.upperBound)

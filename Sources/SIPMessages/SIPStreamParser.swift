@@ -72,7 +72,7 @@ public struct SIPStreamParser: Sendable {
             throw error
         case .head:
             guard let headEnd = try self.findHeadEnd() else { return nil }
-            let head = try SIPHeadParser.parse(self.buffer, start: self.readIndex, end: headEnd, limits: self.limits)
+            var head = try SIPHeadParser.parse(self.buffer, start: self.readIndex, end: headEnd, limits: self.limits)
             guard let contentLength = head.contentLength else {
                 throw SIPParseError(
                     .missingContentLength,
@@ -81,21 +81,29 @@ public struct SIPStreamParser: Sendable {
                     reason: "a message on a stream transport must carry Content-Length (RFC 3261 §18.3, §20.14)"
                 )
             }
+            // Usually the body is already buffered: finish at once, without parking the head in `state`.
+            if let message = self.finish(&head, bodyLength: contentLength) { return message }
             self.state = .body(head, bodyLength: contentLength)
-            return try self.step()
-        case .body(let head, let bodyLength):
-            let headEnd = self.readIndex + head.headLength
-            let messageEnd = headEnd + bodyLength
-            guard self.buffer.count >= messageEnd else { return nil }
-            // The message keeps its head as header storage and its body as a separate array: each byte is
-            // copied once.
-            let storage = Array(self.buffer[self.readIndex..<headEnd])
-            let body = bodyLength == 0 ? [] : Array(self.buffer[headEnd..<messageEnd])
+            return nil
+        case .body(var head, let bodyLength):
+            guard let message = self.finish(&head, bodyLength: bodyLength) else { return nil }
             self.state = .head
-            self.readIndex = messageEnd
-            self.startNextHead()
-            return head.message(storage: storage, body: body)
+            return message
         }
+    }
+
+    /// The message whose head is `head` (at ``readIndex``), or nil when its body is not all buffered yet.
+    private mutating func finish(_ head: inout SIPParsedHead, bodyLength: Int) -> SIPMessage? {
+        let headEnd = self.readIndex + head.headLength
+        let messageEnd = headEnd + bodyLength
+        guard self.buffer.count >= messageEnd else { return nil }
+        // The message keeps its head as header storage and its body as a separate array: each byte is
+        // copied once.
+        let storage = Array(self.buffer[self.readIndex..<headEnd])
+        let body = bodyLength == 0 ? [] : Array(self.buffer[headEnd..<messageEnd])
+        self.readIndex = messageEnd
+        self.startNextHead()
+        return head.message(storage: storage, body: body)
     }
 
     /// Resets the head scan for the next message; empties the buffer when everything was consumed.

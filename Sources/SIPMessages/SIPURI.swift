@@ -192,7 +192,17 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         guard index < range.upperBound, bytes[index] == ASCII.colon else {
             throw SIPURI.fail(bytes, range, at: index, "a URI must start with a scheme followed by ':'")
         }
-        let scheme = ASCII.lowercased(ASCII.string(bytes, range.lowerBound..<index))
+        let schemeRange = range.lowerBound..<index
+        let scheme: String
+        if ASCII.equalsLowercased(bytes, schemeRange, "sip") {
+            scheme = "sip"  // the usual case, without building and lower-casing a String
+        } else if ASCII.equalsLowercased(bytes, schemeRange, "sips") {
+            scheme = "sips"
+        } else if ASCII.equalsLowercased(bytes, schemeRange, "tel") {
+            scheme = "tel"
+        } else {
+            scheme = ASCII.lowercased(ASCII.string(bytes, schemeRange))
+        }
         let rest = (index + 1)..<range.upperBound
         var uri = SIPURI(
             scheme: scheme,

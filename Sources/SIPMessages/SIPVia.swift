@@ -43,6 +43,25 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
         self.parameters = parameters
     }
 
+    /// Memberwise, for the parser (which knows whether the host was bracketed).
+    init(
+        protocolName: String,
+        version: String,
+        transport: String,
+        host: String,
+        isIPv6: Bool,
+        port: Int?,
+        parameters: [SIPParameter]
+    ) {
+        self.protocolName = protocolName
+        self.version = version
+        self.transport = transport
+        self.host = host
+        self.isIPv6 = isIPv6
+        self.port = port
+        self.parameters = parameters
+    }
+
     /// The `branch` parameter (the transaction id when it starts with the magic cookie `z9hG4bK`).
     public var branch: String? { self.parameters.lookup("branch") }
     /// The `received` parameter, brackets of an IPv6 reference removed (RFC 5118 §4.5).
@@ -180,15 +199,14 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
             port = Int(value)
         }
         let parameters = try SIPNameAddress.parseHeaderParameters(bytes, index..<range.upperBound)
-        var via = SIPVia(
+        return SIPVia(
             protocolName: ASCII.string(bytes, parts.0),
             version: ASCII.string(bytes, parts.1),
             transport: ASCII.string(bytes, parts.2),
             host: host,
+            isIPv6: isIPv6,
             port: port,
             parameters: parameters
         )
-        via.isIPv6 = isIPv6
-        return via
     }
 }
