@@ -180,6 +180,80 @@ enum ASCII {
         bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
+    /// Index of the first byte equal to `a`, `b` or `c` in `buffer[from..<end]`, or nil; eight bytes at a
+    /// time like ``firstIndex(of:in:from:to:)``.
+    @inline(__always)
+    static func firstIndex(
+        ofAny a: UInt8,
+        _ b: UInt8,
+        _ c: UInt8,
+        in buffer: UnsafeBufferPointer<UInt8>,
+        from: Int,
+        to end: Int
+    ) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let end = Swift.min(end, buffer.count)
+        var index = Swift.max(from, 0)
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let (patternA, patternB, patternC) = (UInt64(a) &* ones, UInt64(b) &* ones, UInt64(c) &* ones)
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let x = word ^ patternA
+            let y = word ^ patternB
+            let z = word ^ patternC
+            // Each term flags zero bytes of its XOR; the lowest flag overall is the first match.
+            let zeroes = ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs
+            if zeroes != 0 { return index + zeroes.trailingZeroBitCount >> 3 }
+            index += 8
+        }
+        while index < end {
+            let byte = base[index]
+            if byte == a || byte == b || byte == c { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The String for `bytes[range]` when it spells exactly (case-sensitively) one of the tokens that
+    /// fill most Via and address parameters, as a literal: no decoding and no allocation. Nil otherwise.
+    static func commonToken(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        @inline(__always)
+        func equals(_ literal: StaticString) -> Bool {
+            guard range.count == literal.utf8CodeUnitCount else { return false }
+            let pointer = literal.utf8Start
+            var offset = 0
+            for index in range {
+                if bytes[index] != pointer[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
+        switch range.count {
+        case 2:
+            if equals("lr") { return "lr" }
+        case 3:
+            if equals("SIP") { return "SIP" }
+            if equals("2.0") { return "2.0" }
+            if equals("UDP") { return "UDP" }
+            if equals("TCP") { return "TCP" }
+            if equals("TLS") { return "TLS" }
+            if equals("tag") { return "tag" }
+            if equals("ttl") { return "ttl" }
+        case 5:
+            if equals("rport") { return "rport" }
+            if equals("maddr") { return "maddr" }
+        case 6:
+            if equals("branch") { return "branch" }
+        case 8:
+            if equals("received") { return "received" }
+        default:
+            break
+        }
+        return nil
+    }
+
     /// Outcome of reading a decimal number.
     enum Decimal: Equatable {
         case value(UInt64)
@@ -261,7 +335,11 @@ enum ASCII {
     static func topLevelEnd(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> Int {
         bytes.withUnsafeBufferPointer { buffer in
             precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "range outside the bytes")
-            var index = range.lowerBound
+            // Until the first quote or '<' there is no state to track: jump to the first of the three.
+            let first = ASCII.firstIndex(ofAny: separator, ASCII.quote, ASCII.lessThan, in: buffer, from: range.lowerBound, to: range.upperBound)
+            guard let first else { return range.upperBound }
+            if buffer[first] == separator { return first }
+            var index = first
             var inQuotes = false
             var inAngle = false
             while index < range.upperBound {

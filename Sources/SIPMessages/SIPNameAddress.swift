@@ -168,7 +168,7 @@ public struct SIPNameAddress: Hashable, Sendable, CustomStringConvertible {
             if result.isEmpty { result.reserveCapacity(4) }
             result.append(
                 SIPParameter(
-                    name: ASCII.string(bytes, parameter.name),
+                    name: ASCII.commonToken(bytes, parameter.name) ?? ASCII.string(bytes, parameter.name),
                     value: parameter.value.map { ASCII.string(bytes, $0) }
                 )
             )

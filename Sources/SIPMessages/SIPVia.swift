@@ -200,9 +200,9 @@ public struct SIPVia: Hashable, Sendable, CustomStringConvertible {
         }
         let parameters = try SIPNameAddress.parseHeaderParameters(bytes, index..<range.upperBound)
         return SIPVia(
-            protocolName: ASCII.string(bytes, parts.0),
-            version: ASCII.string(bytes, parts.1),
-            transport: ASCII.string(bytes, parts.2),
+            protocolName: ASCII.commonToken(bytes, parts.0) ?? ASCII.string(bytes, parts.0),
+            version: ASCII.commonToken(bytes, parts.1) ?? ASCII.string(bytes, parts.1),
+            transport: ASCII.commonToken(bytes, parts.2) ?? ASCII.string(bytes, parts.2),
             host: host,
             isIPv6: isIPv6,
             port: port,
