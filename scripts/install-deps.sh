@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages siptool needs. Usage: scripts/install-deps.sh [build|test]
 #   build: what compiling siptool needs (libpcap and libsrtp2 headers, pkg-config)
-#   test:  build + the real peers and tools the test suite starts
+#   test:  build + the real peers and tools the test suite starts (SIPp, kamailio, baresip,
+#          tshark, tcpdump; sox and espeak-ng for test audio; iproute2/iptables/ethtool for
+#          the network-namespace NAT tests)
 # Runs apt-get through sudo only when not already root. Installs nothing already present.
 set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(libpcap-dev libsrtp2-dev pkg-config)
-test_pkgs=(tshark tcpdump sip-tester)
+test_pkgs=(tshark tcpdump sip-tester kamailio baresip sox espeak-ng iproute2 iptables ethtool)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;
