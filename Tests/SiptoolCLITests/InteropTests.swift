@@ -69,12 +69,21 @@ import Testing
 
     /// Captures loopback traffic on the given UDP ports while `body` runs; returns the pcap path.
     static func capture(ports: [Int], _ body: () throws -> Void) throws -> String? {
-        guard let tcpdump = Self.tool("tcpdump") else { return nil }
-        let path = "/tmp/siptool-interop-\(getpid())-\(ports[0]).pcap"
-        let log = path + ".log"
         let filter = ports.map { "udp port \($0)" }.joined(separator: " or ")
-        let dump = try Self.start([tcpdump, "-i", "lo", "--immediate-mode", "-U", "-n", "-w", path] + filter.split(separator: " ").map(String.init), log: log)
-        // tcpdump says "listening on lo" once it captures.
+        return try Self.capture(filter: filter, name: "\(ports[0])", body)
+    }
+
+    /// Captures with tcpdump while `body` runs and returns the pcap path (nil when tcpdump is
+    /// missing). `filter` is a BPF expression; `namespace` runs tcpdump inside that network
+    /// namespace (`ip netns exec`), on `interface`. tcpdump is stopped by PID afterwards.
+    static func capture(filter: String, name: String, interface: String = "lo", namespace: String? = nil, _ body: () throws -> Void) throws -> String? {
+        guard let tcpdump = Self.tool("tcpdump") else { return nil }
+        let path = "/tmp/siptool-interop-\(getpid())-\(name).pcap"
+        let log = path + ".log"
+        var command = [tcpdump, "-i", interface, "--immediate-mode", "-U", "-n", "-w", path] + filter.split(separator: " ").map(String.init)
+        if let namespace, let ip = Self.tool("ip") { command = [ip, "netns", "exec", namespace] + command }
+        let dump = try Self.start(command, log: log)
+        // tcpdump says "listening on" once it captures.
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("listening on") { break }
