@@ -53,6 +53,11 @@ let package = Package(
         ),
 
         .target(
+            name: "SIPTransaction",
+            dependencies: ["SIPMessages"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RTP",
             swiftSettings: swiftSettings
         ),
@@ -108,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "SiptoolCLITests",
             dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SIPTransactionTests",
+            dependencies: ["SIPTransaction", "SIPMessages"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
