@@ -29,6 +29,8 @@ public struct CallReport: Sendable {
     public var streams: [RTPStreamReport]
     /// Findings, most severe first.
     public var findings: [Finding]
+    /// Dialogs the initial INVITE created; more than one means it forked.
+    public var dialogs: [DialogSummary] = []
     /// DTMF sent as SIP INFO (application/dtmf-relay or application/dtmf bodies), in order.
     public var infoDTMF: [InfoDTMF] = []
 
@@ -88,18 +90,21 @@ public struct CallReport: Sendable {
             captureStart: captureStart, candidatePassword: options.candidatePassword, summary: summary,
             captureHasRTP: captureHasRTP
         )
+        let dialogs = call.dialogs
         var findings: [Finding] = []
         findings += AuthenticationRules.evaluate(call, context: context)
         findings += TransactionRules.evaluate(call, context: context)
         findings += CodecRules.evaluate(call, context: context)
         findings += NATRules.evaluate(call, context: context)
         findings += MediaRules.evaluate(call, streams: streams, icmpErrors: icmpErrors, context: context)
+        findings += DialogRules.evaluate(call, dialogs: dialogs, context: context)
         // Most severe first; stable within a severity.
         let ordered = findings.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
         }.map(\.element)
         var report = CallReport(summary: summary, events: call.events, streams: streams, findings: ordered)
         report.infoDTMF = Self.infoDTMF(in: call)
+        report.dialogs = dialogs
         return report
     }
 }

@@ -100,6 +100,8 @@ extension FindingCode {
     public static let callCancelled: FindingCode = "call.cancelled"
     public static let callRedirected: FindingCode = "call.redirected"
     public static let callUnanswered: FindingCode = "call.unanswered"
+    public static let callForked: FindingCode = "call.forked"
+    public static let callMultipleAnswers: FindingCode = "call.multiple-answers"
 
     // SDP and codecs
     public static let sdpNoCommonCodec: FindingCode = "sdp.no-common-codec"

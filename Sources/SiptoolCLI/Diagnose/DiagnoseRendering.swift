@@ -189,6 +189,17 @@ enum DiagnoseRendering {
                 ("retransmissions", .int(s.retransmissions)),
                 ("authentication_rounds", .int(s.authenticationRounds)),
                 ("hops", .int(s.hops)),
+                ("dialogs", .array(call.dialogs.map { dialog in
+                    .object([
+                        ("to_tag", .string(dialog.toTag)),
+                        ("remote", .string(dialog.remote.description)),
+                        ("contact", .string(dialog.contact)),
+                        ("first_status", .int(dialog.firstStatus)),
+                        ("best_status", .int(dialog.bestStatus)),
+                        ("frame", .int(dialog.frame)),
+                        ("time_s", seconds(dialog.time)),
+                    ])
+                })),
                 ("worst_severity", .string(call.worstSeverity?.rawValue)),
                 ("findings", .array(call.findings.map(Self.json))),
                 ("rtp_streams", .array(call.streams.map { Self.json($0, start: start) })),
