@@ -58,6 +58,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SIPUserAgent",
+            dependencies: ["SIPMessages", "SIPTransaction", "SDP", "SIPAuth"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RTP",
             swiftSettings: swiftSettings
         ),
@@ -118,6 +123,11 @@ let package = Package(
         .testTarget(
             name: "SIPTransactionTests",
             dependencies: ["SIPTransaction", "SIPMessages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SIPUserAgentTests",
+            dependencies: ["SIPUserAgent", "SIPTransaction", "SIPMessages"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
