@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SIPUserAgentTests",
-            dependencies: ["SIPUserAgent", "SIPTransaction", "SIPMessages"],
+            dependencies: ["SIPUserAgent", "SIPTransaction", "SIPMessages", "SIPAuth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,543 @@
+import SIPAuth
+import SIPMessages
+import SIPTransaction
+
+/// Everything an outgoing call needs to know before it starts. Addresses are text as they go
+/// into headers; the runtime that owns the sockets fills them in.
+public struct OutboundCallConfiguration: Sendable {
+    /// Where the INVITE goes (e.g. `sip:+15550011234@trunk.example.com;user=phone`).
+    public var requestURI: SIPURI
+    /// From and To header values without tags (`"Alice" <sip:alice@example.com>`).
+    public var from: String
+    public var to: String
+    /// Our Contact header value (`<sip:alice@192.0.2.10:5060>`).
+    public var contact: String
+    /// Via sent-by (`192.0.2.10:5060`) and transport token (`UDP`, `TCP`, `TLS`).
+    public var sentBy: String
+    public var transport: String
+    public var callID: String
+    public var fromTag: String
+    /// The start of every Via branch; the call appends a counter. Must begin with `z9hG4bK` and
+    /// be unique (random) per call.
+    public var branchPrefix: String
+    /// Username and password for digest challenges; nil to give up on the first 401/407.
+    public var username: String?
+    public var password: String?
+    /// Extra headers for the INVITE (`X-Agent-Id: 42`), in order.
+    public var extraHeaders: [(name: String, value: String)]
+    /// The SDP offer and its content type; empty for an offerless INVITE.
+    public var offer: [UInt8]
+    public var userAgent: String?
+    public var timers: TransactionTimerValues
+
+    public init(
+        requestURI: SIPURI, from: String, to: String, contact: String, sentBy: String, transport: String,
+        callID: String, fromTag: String, branchPrefix: String, username: String? = nil, password: String? = nil,
+        extraHeaders: [(name: String, value: String)] = [], offer: [UInt8] = [], userAgent: String? = nil,
+        timers: TransactionTimerValues = .rfc3261
+    ) {
+        self.requestURI = requestURI
+        self.from = from
+        self.to = to
+        self.contact = contact
+        self.sentBy = sentBy
+        self.transport = transport
+        self.callID = callID
+        self.fromTag = fromTag
+        self.branchPrefix = branchPrefix
+        self.username = username
+        self.password = password
+        self.extraHeaders = extraHeaders
+        self.offer = offer
+        self.userAgent = userAgent
+        self.timers = timers
+    }
+}
+
+/// A timer of an outbound call: one of its transactions' RFC 3261 timers.
+public struct CallTimer: Hashable, Sendable, CustomStringConvertible {
+    /// Which transaction of the call (1 = the first INVITE; each new transaction counts up).
+    public var transaction: Int
+    public var timer: TransactionTimer
+
+    public init(transaction: Int, timer: TransactionTimer) {
+        self.transaction = transaction
+        self.timer = timer
+    }
+
+    public var description: String { "\(self.timer) of transaction \(self.transaction)" }
+}
+
+/// Why an outbound call did not get (or keep) an answer.
+public enum CallFailure: Hashable, Sendable {
+    /// A final response >= 300 (after any authentication retries).
+    case rejected(SIPResponse)
+    /// The server challenged the credentials it was just given (not a stale nonce): the
+    /// username, password or realm is wrong.
+    case credentialsRejected(SIPResponse, username: String, realm: String)
+    /// A 401/407 arrived and no credentials were configured, or the challenge could not be
+    /// answered (unsupported algorithm or qop).
+    case cannotAuthenticate(SIPResponse, reason: String)
+    /// No final response (Timer B): the INVITE was lost or dropped on the way.
+    case timeout
+    /// The transport could not send.
+    case transportError
+    /// We cancelled before the answer (487 or no answer to the CANCEL).
+    case cancelled
+}
+
+/// What the call tells its driver. `send`/`startTimer`/`cancelTimer` are work to do; the rest
+/// are news for the person (or the test) watching the call.
+public enum CallEvent: Hashable, Sendable {
+    case send(SIPMessage)
+    case startTimer(CallTimer, Duration)
+    case cancelTimer(CallTimer)
+    /// A provisional response (100-199) to the INVITE.
+    case progress(SIPResponse)
+    /// An early-media SDP answer (usually in 183), before the call is answered.
+    case earlyMedia(SIPResponse)
+    /// A 401/407 is being answered with credentials for this realm.
+    case authenticating(realm: String, proxy: Bool)
+    /// The call was answered (the first 2xx); the ACK is already sent.
+    case answered(SIPResponse)
+    /// The call ended without an answer.
+    case failed(CallFailure)
+    /// An answered call ended: by us (BYE sent and answered or timed out) or by the far end.
+    case ended(byRemote: Bool)
+}
+
+/// The caller's side of one call (RFC 3261 §13.2, §14 is not covered: no re-INVITE is sent):
+/// INVITE, digest authentication retries (§22.2, RFC 8760 algorithm choice), early dialogs,
+/// the ACK for 2xx (§13.2.2.4, resent for each 2xx retransmission), BYE, CANCEL (§9.1: only
+/// after a provisional response), and answering the far end's BYE. Sans-IO: inputs return
+/// ``CallEvent``s; the driver owns sockets and timers.
+public struct OutboundCall: Sendable {
+    public enum Phase: Hashable, Sendable {
+        case idle, calling, ringing, answered, terminating, cancelling, ended
+    }
+
+    public let configuration: OutboundCallConfiguration
+    public private(set) var phase: Phase = .idle
+    /// The dialog, once a response with a To tag arrived (early) or a 2xx (confirmed).
+    public private(set) var dialog: SIPDialog?
+    /// The INVITE currently in flight (the last one, after authentication retries).
+    public private(set) var invite: SIPRequest?
+    /// How many INVITEs were challenged and answered with credentials.
+    public private(set) var authenticationRounds = 0
+
+    private var cseq: UInt32 = 0
+    private var transactionCounter = 0
+    private var branchCounter = 0
+    private var inviteTransaction: (id: Int, machine: ClientInviteTransaction)?
+    private var otherClients: [Int: ClientNonInviteTransaction] = [:]
+    private var servers: [TransactionKey: ServerNonInviteTransaction] = [:]
+    private var serverIDs: [TransactionKey: Int] = [:]
+    private var digest: DigestClient?
+    private var answeredRealms: Set<String> = []
+    private var ackFor2xx: SIPRequest?
+    private var cancelWanted = false
+    private var byeTransaction: Int?
+    private var cancelTransaction: Int?
+
+    public init(configuration: OutboundCallConfiguration) {
+        self.configuration = configuration
+        if let username = configuration.username, let password = configuration.password {
+            self.digest = DigestClient(username: username, password: password)
+        }
+    }
+
+    // MARK: - Inputs
+
+    /// Sends the first INVITE.
+    public mutating func start() -> [CallEvent] {
+        guard self.phase == .idle else { return [] }
+        self.phase = .calling
+        return self.sendInvite(authorization: nil)
+    }
+
+    /// A SIP message from the network that belongs to this call (same Call-ID).
+    public mutating func receive(_ message: SIPMessage) -> [CallEvent] {
+        switch message {
+        case .response(let response):
+            return self.receive(response)
+        case .request(let request):
+            return self.receive(request)
+        }
+    }
+
+    /// A timer the call asked for expired.
+    public mutating func timerFired(_ timer: CallTimer) -> [CallEvent] {
+        if let current = self.inviteTransaction, current.id == timer.transaction {
+            var machine = current.machine
+            let actions = machine.timerFired(timer.timer)
+            self.inviteTransaction = (current.id, machine)
+            return self.handleInvite(actions, transaction: current.id)
+        }
+        if var machine = self.otherClients[timer.transaction] {
+            let actions = machine.timerFired(timer.timer)
+            self.otherClients[timer.transaction] = machine
+            return self.handleClient(actions, transaction: timer.transaction)
+        }
+        if let key = self.serverIDs.first(where: { $0.value == timer.transaction })?.key, var machine = self.servers[key] {
+            let actions = machine.timerFired(timer.timer)
+            self.servers[key] = machine
+            return self.handleServer(actions, transaction: timer.transaction, key: key)
+        }
+        return []
+    }
+
+    /// Ends the call from our side: BYE when answered, CANCEL while ringing (sent as soon as a
+    /// provisional response allows it), nothing more to do when it is already over.
+    public mutating func hangUp() -> [CallEvent] {
+        switch self.phase {
+        case .answered:
+            guard var dialog = self.dialog else { return [] }
+            let bye = self.withCommonHeaders(dialog.makeRequest(.bye, via: self.nextVia()))
+            self.dialog = dialog
+            self.phase = .terminating
+            let id = self.nextTransactionID()
+            self.byeTransaction = id
+            var machine = ClientNonInviteTransaction(request: bye, reliability: self.reliability, timers: self.configuration.timers)
+            let actions = machine.start()
+            self.otherClients[id] = machine
+            return self.handleClient(actions, transaction: id)
+        case .ringing:
+            return self.sendCancel()
+        case .calling:
+            // §9.1: a CANCEL must wait for a provisional response.
+            self.cancelWanted = true
+            return []
+        case .idle:
+            self.phase = .ended
+            return [.failed(.cancelled)]
+        case .terminating, .cancelling, .ended:
+            return []
+        }
+    }
+
+    /// The transport failed for the whole call (connection refused or reset).
+    public mutating func transportFailed() -> [CallEvent] {
+        guard self.phase != .ended else { return [] }
+        let wasAnswered = self.phase == .answered || self.phase == .terminating
+        self.phase = .ended
+        return wasAnswered ? [.ended(byRemote: true)] : [.failed(.transportError)]
+    }
+
+    // MARK: - Responses
+
+    private mutating func receive(_ response: SIPResponse) -> [CallEvent] {
+        guard let key = TransactionKey.client(receiving: response) else { return [] }
+        if let current = self.inviteTransaction, key == TransactionKey.client(sending: current.machine.request) {
+            var machine = current.machine
+            let actions = machine.receive(response)
+            self.inviteTransaction = (current.id, machine)
+            return self.handleInvite(actions, transaction: current.id)
+        }
+        for (id, machine) in self.otherClients where TransactionKey.client(sending: machine.request) == key {
+            var updated = machine
+            let actions = updated.receive(response)
+            self.otherClients[id] = updated
+            return self.handleClient(actions, transaction: id)
+        }
+        // A 2xx retransmission after the INVITE transaction ended: ACK it again (§13.2.2.4).
+        if (200..<300).contains(response.statusCode), response.headers.cseq?.method == .invite, let ack = self.ackFor2xx,
+            response.headers.toTag == self.dialog?.id.remoteTag
+        {
+            return [.send(.request(ack))]
+        }
+        return []
+    }
+
+    private mutating func handleInvite(_ actions: [TransactionAction], transaction id: Int) -> [CallEvent] {
+        var events: [CallEvent] = []
+        for action in actions {
+            switch action {
+            case .send(let message): events.append(.send(message))
+            case .startTimer(let timer, let duration): events.append(.startTimer(CallTimer(transaction: id, timer: timer), duration))
+            case .cancelTimer(let timer): events.append(.cancelTimer(CallTimer(transaction: id, timer: timer)))
+            case .deliverResponse(let response): events += self.inviteResponse(response)
+            case .timeout:
+                if self.phase == .calling || self.phase == .ringing || self.phase == .cancelling {
+                    let cancelled = self.phase == .cancelling
+                    self.phase = .ended
+                    events.append(.failed(cancelled ? .cancelled : .timeout))
+                }
+            case .transportError:
+                if self.phase != .ended && self.phase != .answered {
+                    self.phase = .ended
+                    events.append(.failed(.transportError))
+                }
+            case .deliverRequest, .terminated:
+                break
+            }
+        }
+        return events
+    }
+
+    private mutating func inviteResponse(_ response: SIPResponse) -> [CallEvent] {
+        guard let invite = self.invite else { return [] }
+        let code = response.statusCode
+        if code < 200 {
+            var events: [CallEvent] = []
+            if code > 100, response.headers.toTag != nil, self.dialog == nil {
+                self.dialog = try? SIPDialog(uacRequest: invite, response: response)
+            }
+            if self.phase == .calling { self.phase = .ringing }
+            events.append(.progress(response))
+            if !response.body.isEmpty && self.phase != .cancelling { events.append(.earlyMedia(response)) }
+            if self.cancelWanted {
+                self.cancelWanted = false
+                events += self.sendCancel()
+            }
+            return events
+        }
+        if code < 300 {
+            if self.ackFor2xx != nil {
+                // A retransmitted 2xx within the transaction: the same ACK again.
+                return self.ackFor2xx.map { [.send(.request($0))] } ?? []
+            }
+            if var dialog = self.dialog, dialog.id.remoteTag == response.headers.toTag {
+                dialog.confirm(with: response)
+                self.dialog = dialog
+            } else {
+                // The 2xx came from another fork than the early dialog (or there was none).
+                self.dialog = try? SIPDialog(uacRequest: invite, response: response)
+            }
+            guard var dialog = self.dialog else {
+                // A 2xx we cannot build a dialog from (no Contact): nothing can be sent in it.
+                self.phase = .ended
+                return [.failed(.rejected(response))]
+            }
+            var ack = dialog.makeRequest(.ack, via: self.nextVia(), cseq: invite.headers.cseq?.number ?? self.cseq)
+            self.dialog = dialog
+            // §22.1: the ACK for a 2xx carries the INVITE's credentials.
+            for name in [SIPHeaderName.authorization, .proxyAuthorization] {
+                for value in invite.headers.values(name) { ack.headers.insert(name, value, at: max(ack.headers.count - 1, 0)) }
+            }
+            ack = self.withCommonHeaders(ack)
+            self.ackFor2xx = ack
+            var events: [CallEvent] = [.send(.request(ack))]
+            if self.phase == .cancelling || self.cancelWanted {
+                // The answer crossed our CANCEL: the call exists, so end it with BYE.
+                self.phase = .answered
+                self.cancelWanted = false
+                events.append(.answered(response))
+                events += self.hangUp()
+                return events
+            }
+            self.phase = .answered
+            events.append(.answered(response))
+            return events
+        }
+        if code == 401 || code == 407 {
+            return self.challenged(response)
+        }
+        let cancelled = self.phase == .cancelling || code == 487
+        self.phase = .ended
+        return [.failed(cancelled ? .cancelled : .rejected(response))]
+    }
+
+    private mutating func challenged(_ response: SIPResponse) -> [CallEvent] {
+        let proxy = response.statusCode == 407
+        let header: SIPHeaderName = proxy ? .proxyAuthenticate : .wwwAuthenticate
+        let challenges = response.headers.values(header).compactMap { try? DigestChallenge.parse($0) }
+        guard self.phase != .cancelling else {
+            self.phase = .ended
+            return [.failed(.cancelled)]
+        }
+        guard var digest = self.digest else {
+            self.phase = .ended
+            return [.failed(.cannotAuthenticate(response, reason: "the server asks for credentials and none were given"))]
+        }
+        guard let challenge = Self.strongest(challenges) else {
+            self.phase = .ended
+            return [.failed(.cannotAuthenticate(response, reason: "no digest challenge this client supports"))]
+        }
+        // The same realm challenged again without stale=true: the credentials were refused.
+        if self.answeredRealms.contains(challenge.realm) && !challenge.isStale {
+            self.phase = .ended
+            return [.failed(.credentialsRejected(response, username: digest.username, realm: challenge.realm))]
+        }
+        guard self.authenticationRounds < 4, let invite = self.invite else {
+            self.phase = .ended
+            return [.failed(.credentialsRejected(response, username: digest.username, realm: challenge.realm))]
+        }
+        let credentials: DigestCredentials
+        do {
+            credentials = try digest.authorization(for: challenge, method: "INVITE", uri: invite.requestURI.raw, body: invite.body)
+        } catch {
+            self.phase = .ended
+            return [.failed(.cannotAuthenticate(response, reason: error.description))]
+        }
+        self.digest = digest
+        self.answeredRealms.insert(challenge.realm)
+        self.authenticationRounds += 1
+        // Keep credentials for other realms (several proxies) and replace this one's.
+        var authorization = invite.headers.fields(named: proxy ? .proxyAuthorization : .authorization)
+            .map(\.value)
+            .filter { (try? DigestCredentials.parse($0))?.realm != challenge.realm }
+        authorization.append(credentials.headerValue)
+        let headerName: SIPHeaderName = proxy ? .proxyAuthorization : .authorization
+        var carried: [(SIPHeaderName, String)] = authorization.map { (headerName, $0) }
+        let otherName: SIPHeaderName = proxy ? .authorization : .proxyAuthorization
+        carried += invite.headers.values(otherName).map { (otherName, $0) }
+        var events: [CallEvent] = [.authenticating(realm: challenge.realm, proxy: proxy)]
+        events += self.sendInvite(authorization: carried)
+        return events
+    }
+
+    /// The challenge to answer when several are offered: SHA-512-256, then SHA-256, then MD5
+    /// (RFC 8760 §2.4 lists them in order of preference; the server offers its choices).
+    static func strongest(_ challenges: [DigestChallenge]) -> DigestChallenge? {
+        func rank(_ challenge: DigestChallenge) -> Int {
+            switch challenge.effectiveAlgorithm {
+            case .sha512256, .sha512256Session: return 3
+            case .sha256, .sha256Session: return 2
+            case .md5, .md5Session: return 1
+            case .other: return 0
+            }
+        }
+        return challenges.filter { rank($0) > 0 }.max { rank($0) < rank($1) }
+    }
+
+    private mutating func handleClient(_ actions: [TransactionAction], transaction id: Int) -> [CallEvent] {
+        var events: [CallEvent] = []
+        var finished = false
+        for action in actions {
+            switch action {
+            case .send(let message): events.append(.send(message))
+            case .startTimer(let timer, let duration): events.append(.startTimer(CallTimer(transaction: id, timer: timer), duration))
+            case .cancelTimer(let timer): events.append(.cancelTimer(CallTimer(transaction: id, timer: timer)))
+            case .deliverResponse(let response):
+                if id == self.byeTransaction, response.statusCode >= 200 { finished = true }
+            case .timeout, .transportError:
+                if id == self.byeTransaction { finished = true }
+            case .terminated:
+                self.otherClients[id] = nil
+            case .deliverRequest:
+                break
+            }
+        }
+        if finished && self.phase == .terminating {
+            self.phase = .ended
+            events.append(.ended(byRemote: false))
+        }
+        return events
+    }
+
+    // MARK: - Requests from the far end
+
+    private mutating func receive(_ request: SIPRequest) -> [CallEvent] {
+        guard let key = TransactionKey.server(receiving: request) else { return [] }
+        if var existing = self.servers[key], let id = self.serverIDs[key] {
+            let actions = existing.receive(request)
+            self.servers[key] = existing
+            return self.handleServer(actions, transaction: id, key: key)
+        }
+        if request.method == .ack { return [] }
+        let id = self.nextTransactionID()
+        var machine = ServerNonInviteTransaction(request: request, reliability: self.reliability, timers: self.configuration.timers)
+        var events = self.handleServer(machine.start(), transaction: id, key: key)
+        let inDialog = self.dialog.map { $0.matches(.request(request)) } ?? false
+        var response: SIPResponse
+        switch request.method {
+        case .bye where inDialog:
+            response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
+            let wasUp = self.phase == .answered || self.phase == .terminating
+            self.phase = .ended
+            if wasUp { events.append(.ended(byRemote: true)) }
+        case let method where inDialog && [SIPMethod.options, .info, .notify, .update].contains(method):
+            response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
+        case .invite:
+            // A re-INVITE is not supported yet (§14.2 allows refusing it).
+            response = ServerInviteTransaction.response(to: request, status: 488, reason: "Not Acceptable Here")
+        default:
+            response = ServerInviteTransaction.response(
+                to: request, status: inDialog ? 501 : 481, reason: inDialog ? "Not Implemented" : "Call/Transaction Does Not Exist")
+        }
+        if let userAgent = self.configuration.userAgent { response.headers.insert(.server, userAgent, at: max(response.headers.count - 1, 0)) }
+        self.servers[key] = machine
+        self.serverIDs[key] = id
+        let actions = machine.send(response)
+        self.servers[key] = machine
+        events += self.handleServer(actions, transaction: id, key: key)
+        return events
+    }
+
+    private mutating func handleServer(_ actions: [TransactionAction], transaction id: Int, key: TransactionKey) -> [CallEvent] {
+        var events: [CallEvent] = []
+        for action in actions {
+            switch action {
+            case .send(let message): events.append(.send(message))
+            case .startTimer(let timer, let duration): events.append(.startTimer(CallTimer(transaction: id, timer: timer), duration))
+            case .cancelTimer(let timer): events.append(.cancelTimer(CallTimer(transaction: id, timer: timer)))
+            case .terminated:
+                self.servers[key] = nil
+                self.serverIDs[key] = nil
+            default:
+                break
+            }
+        }
+        return events
+    }
+
+    // MARK: - Building requests
+
+    private var reliability: TransportReliability { TransportReliability(viaTransport: self.configuration.transport) }
+
+    private mutating func nextTransactionID() -> Int {
+        self.transactionCounter += 1
+        return self.transactionCounter
+    }
+
+    /// A Via for a new request, with a branch no other request of the call has used.
+    private mutating func nextVia() -> String {
+        self.branchCounter += 1
+        return "SIP/2.0/\(self.configuration.transport.uppercased()) \(self.configuration.sentBy);branch=\(self.configuration.branchPrefix)-\(self.branchCounter);rport"
+    }
+
+    private func withCommonHeaders(_ request: SIPRequest) -> SIPRequest {
+        guard let userAgent = self.configuration.userAgent else { return request }
+        var request = request
+        request.headers.insert(.userAgent, userAgent, at: max(request.headers.count - 1, 0))
+        return request
+    }
+
+    private mutating func sendInvite(authorization: [(SIPHeaderName, String)]?) -> [CallEvent] {
+        let config = self.configuration
+        self.cseq += 1
+        var headers = SIPHeaders()
+        headers.append(.via, self.nextVia())
+        headers.append(.maxForwards, "70")
+        headers.append(.from, config.from + ";tag=" + config.fromTag)
+        headers.append(.to, config.to)
+        headers.append(.callID, config.callID)
+        headers.append(.cseq, "\(self.cseq) INVITE")
+        headers.append(.contact, config.contact)
+        for (name, value) in authorization ?? [] { headers.append(name, value) }
+        headers.append(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE")
+        if let userAgent = config.userAgent { headers.append(.userAgent, userAgent) }
+        for extra in config.extraHeaders { headers.append(name: extra.name, value: extra.value) }
+        if !config.offer.isEmpty { headers.append(.contentType, "application/sdp") }
+        headers.append(.contentLength, String(config.offer.count))
+        let invite = SIPRequest(method: .invite, requestURI: config.requestURI, headers: headers, body: config.offer)
+        self.invite = invite
+        let id = self.nextTransactionID()
+        var machine = ClientInviteTransaction(request: invite, reliability: self.reliability, timers: config.timers)
+        let actions = machine.start()
+        self.inviteTransaction = (id, machine)
+        return self.handleInvite(actions, transaction: id)
+    }
+
+    private mutating func sendCancel() -> [CallEvent] {
+        guard let invite = self.invite else { return [] }
+        self.phase = .cancelling
+        let cancel = self.withCommonHeaders(ClientInviteTransaction.cancellation(of: invite))
+        let id = self.nextTransactionID()
+        self.cancelTransaction = id
+        var machine = ClientNonInviteTransaction(request: cancel, reliability: self.reliability, timers: self.configuration.timers)
+        let actions = machine.start()
+        self.otherClients[id] = machine
+        return self.handleClient(actions, transaction: id)
+    }
+}
