@@ -1,4 +1,3 @@
-import SIPAuth
 import SIPMessages
 import SIPTransaction
 
@@ -132,8 +131,7 @@ public struct OutboundCall: Sendable {
     private var otherClients: [Int: ClientNonInviteTransaction] = [:]
     private var servers: [TransactionKey: ServerNonInviteTransaction] = [:]
     private var serverIDs: [TransactionKey: Int] = [:]
-    private var digest: DigestClient?
-    private var answeredRealms: Set<String> = []
+    private var authenticator: DigestAuthenticator
     private var ackFor2xx: SIPRequest?
     private var cancelWanted = false
     private var byeTransaction: Int?
@@ -141,9 +139,7 @@ public struct OutboundCall: Sendable {
 
     public init(configuration: OutboundCallConfiguration) {
         self.configuration = configuration
-        if let username = configuration.username, let password = configuration.password {
-            self.digest = DigestClient(username: username, password: password)
-        }
+        self.authenticator = DigestAuthenticator(username: configuration.username, password: configuration.password)
     }
 
     // MARK: - Inputs
@@ -338,66 +334,23 @@ public struct OutboundCall: Sendable {
     }
 
     private mutating func challenged(_ response: SIPResponse) -> [CallEvent] {
-        let proxy = response.statusCode == 407
-        let header: SIPHeaderName = proxy ? .proxyAuthenticate : .wwwAuthenticate
-        let challenges = response.headers.values(header).compactMap { try? DigestChallenge.parse($0) }
-        guard self.phase != .cancelling else {
+        guard self.phase != .cancelling, let invite = self.invite else {
             self.phase = .ended
             return [.failed(.cancelled)]
         }
-        guard var digest = self.digest else {
+        switch self.authenticator.answer(response, to: invite) {
+        case .retry(let headers, let realm, let proxy):
+            self.authenticationRounds = self.authenticator.rounds
+            var events: [CallEvent] = [.authenticating(realm: realm, proxy: proxy)]
+            events += self.sendInvite(authorization: headers)
+            return events
+        case .rejected(let username, let realm):
             self.phase = .ended
-            return [.failed(.cannotAuthenticate(response, reason: "the server asks for credentials and none were given"))]
-        }
-        guard let challenge = Self.strongest(challenges) else {
+            return [.failed(.credentialsRejected(response, username: username, realm: realm))]
+        case .impossible(let reason):
             self.phase = .ended
-            return [.failed(.cannotAuthenticate(response, reason: "no digest challenge this client supports"))]
+            return [.failed(.cannotAuthenticate(response, reason: reason))]
         }
-        // The same realm challenged again without stale=true: the credentials were refused.
-        if self.answeredRealms.contains(challenge.realm) && !challenge.isStale {
-            self.phase = .ended
-            return [.failed(.credentialsRejected(response, username: digest.username, realm: challenge.realm))]
-        }
-        guard self.authenticationRounds < 4, let invite = self.invite else {
-            self.phase = .ended
-            return [.failed(.credentialsRejected(response, username: digest.username, realm: challenge.realm))]
-        }
-        let credentials: DigestCredentials
-        do {
-            credentials = try digest.authorization(for: challenge, method: "INVITE", uri: invite.requestURI.raw, body: invite.body)
-        } catch {
-            self.phase = .ended
-            return [.failed(.cannotAuthenticate(response, reason: error.description))]
-        }
-        self.digest = digest
-        self.answeredRealms.insert(challenge.realm)
-        self.authenticationRounds += 1
-        // Keep credentials for other realms (several proxies) and replace this one's.
-        var authorization = invite.headers.fields(named: proxy ? .proxyAuthorization : .authorization)
-            .map(\.value)
-            .filter { (try? DigestCredentials.parse($0))?.realm != challenge.realm }
-        authorization.append(credentials.headerValue)
-        let headerName: SIPHeaderName = proxy ? .proxyAuthorization : .authorization
-        var carried: [(SIPHeaderName, String)] = authorization.map { (headerName, $0) }
-        let otherName: SIPHeaderName = proxy ? .authorization : .proxyAuthorization
-        carried += invite.headers.values(otherName).map { (otherName, $0) }
-        var events: [CallEvent] = [.authenticating(realm: challenge.realm, proxy: proxy)]
-        events += self.sendInvite(authorization: carried)
-        return events
-    }
-
-    /// The challenge to answer when several are offered: SHA-512-256, then SHA-256, then MD5
-    /// (RFC 8760 §2.4 lists them in order of preference; the server offers its choices).
-    static func strongest(_ challenges: [DigestChallenge]) -> DigestChallenge? {
-        func rank(_ challenge: DigestChallenge) -> Int {
-            switch challenge.effectiveAlgorithm {
-            case .sha512256, .sha512256Session: return 3
-            case .sha256, .sha256Session: return 2
-            case .md5, .md5Session: return 1
-            case .other: return 0
-            }
-        }
-        return challenges.filter { rank($0) > 0 }.max { rank($0) < rank($1) }
     }
 
     private mutating func handleClient(_ actions: [TransactionAction], transaction id: Int) -> [CallEvent] {
@@ -503,7 +456,7 @@ public struct OutboundCall: Sendable {
         return request
     }
 
-    private mutating func sendInvite(authorization: [(SIPHeaderName, String)]?) -> [CallEvent] {
+    private mutating func sendInvite(authorization: [SIPHeaderField]?) -> [CallEvent] {
         let config = self.configuration
         self.cseq += 1
         var headers = SIPHeaders()
@@ -514,7 +467,7 @@ public struct OutboundCall: Sendable {
         headers.append(.callID, config.callID)
         headers.append(.cseq, "\(self.cseq) INVITE")
         headers.append(.contact, config.contact)
-        for (name, value) in authorization ?? [] { headers.append(name, value) }
+        for field in authorization ?? [] { headers.append(name: field.name, value: field.value) }
         headers.append(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE")
         if let userAgent = config.userAgent { headers.append(.userAgent, userAgent) }
         for extra in config.extraHeaders { headers.append(name: extra.name, value: extra.value) }
