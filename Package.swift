@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: - C system libraries (Debian: libpcap-dev, libsrtp2-dev)
@@ -84,8 +85,17 @@ let package = Package(
 
         // MARK: - Front end
         .target(
+            name: "SiptoolRuntime",
+            dependencies: [
+                "SIPMessages", "SDP", "SIPTransaction", "SIPUserAgent", "RTP", "PcapIO", "PacketDecoding", "Diagnosis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SiptoolCLI",
-            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO"],
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO", "SiptoolRuntime", "SIPUserAgent", "RTP"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

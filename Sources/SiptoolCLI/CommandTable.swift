@@ -3,6 +3,7 @@
 public enum CommandTable {
     public static let all: [CommandSpec] = [
         DiagnoseCommand.spec,
+        CallCommand.spec,
         LintCommand.spec,
         HelpCommands.help,
         HelpCommands.version,

@@ -1,0 +1,272 @@
+import Diagnosis
+import PacketDecoding
+import RTP
+import SDP
+import SIPMessages
+import SIPUserAgent
+import SiptoolRuntime
+
+/// `siptool call NUMBER-OR-URI`: places a real call through a trunk, sends and receives RTP, and
+/// judges the result with the same rules as `diagnose` (the packets it sent and received are
+/// analysed exactly as a capture would be).
+enum CallCommand {
+    static let spec = CommandSpec(
+        name: "call",
+        abstract: "Place a test call through a SIP trunk and report signalling, audio each way and quality.",
+        discussion: """
+            Sends an INVITE (SDP offer: PCMU, PCMA, telephone-event) over UDP to the trunk, answers digest \
+            challenges, sends speech-like test audio (or --audio FILE.wav) for --duration once answered, \
+            receives the far end's RTP, then hangs up. The verdict comes from the same analysis as \
+            `siptool diagnose` run on the call's own packets, so the findings have the same codes and words. \
+            An E.164 number becomes sip:+NUMBER@TRUNK;user=phone. Settings may come from the environment: \
+            SIPTOOL_TRUNK, SIPTOOL_USERNAME, SIPTOOL_AUTH_USERNAME, SIPTOOL_PASSWORD. \
+            Ctrl-C cancels (CANCEL while ringing, BYE once answered) so nothing is left up on the trunk.
+            Exit status: 0 when the call was answered and audio flowed both ways, 1 otherwise, 64 for bad \
+            arguments, 69 when the network is unavailable (no route, cannot bind, cannot resolve).
+            """,
+        options: [
+            OptionSpec("trunk", .value(placeholder: "host[:port]"), help: "Where to send the INVITE (default: the URI's host, or SIPTOOL_TRUNK)."),
+            OptionSpec("username", short: "u", .value(placeholder: "user"), help: "The user in From (and for authentication unless --auth-username); SIPTOOL_USERNAME."),
+            OptionSpec("auth-username", .value(placeholder: "user"), help: "The digest username when it differs from the From user; SIPTOOL_AUTH_USERNAME."),
+            OptionSpec("password-env", .value(placeholder: "variable"), help: "Read the password from this environment variable (default SIPTOOL_PASSWORD)."),
+            OptionSpec("password-file", .value(placeholder: "file"), help: "Read the password from the first line of this file."),
+            OptionSpec("password-prompt", help: "Ask for the password on the terminal, without echo."),
+            OptionSpec("from-domain", .value(placeholder: "domain"), help: "The domain in From (default: the trunk host)."),
+            OptionSpec("display-name", .value(placeholder: "name"), help: "The caller's display name in From."),
+            OptionSpec("header", short: "H", .value(placeholder: "'Name: value'"), help: "Add a header to the INVITE (e.g. 'X-Agent-Id: 42').", repeatable: true),
+            OptionSpec("duration", short: "d", .value(placeholder: "duration"), help: "How long to keep the answered call up.", default: "10s"),
+            OptionSpec("ring-timeout", .value(placeholder: "duration"), help: "Give up (CANCEL) when unanswered after this long.", default: "60s"),
+            OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for SIP and RTP (default: the one routing to the trunk)."),
+            OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port (default: any free one).", default: "0"),
+            OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for the local RTP port.", default: "16384-32767"),
+            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to offer, in order: pcmu, pcma.", default: "pcmu,pcma"),
+            OptionSpec("audio", .value(placeholder: "file.wav"), help: "Send this WAV file (any common rate; looped) instead of generated speech-like audio."),
+            OptionSpec("record", .value(placeholder: "file.wav"), help: "Write the received audio to this WAV file."),
+            OptionSpec("dtmf", .value(placeholder: "digits"), help: "Send these DTMF digits as RFC 4733 events."),
+            OptionSpec("dtmf-at", .value(placeholder: "duration"), help: "When to start sending --dtmf after the answer.", default: "2s"),
+            OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
+            OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
+            OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1)."),
+        ],
+        positionals: [PositionalSpec("target", help: "An E.164 number (+15550011234), a user, or a sip: URI.")],
+        examples: [
+            ("SIPTOOL_PASSWORD=... siptool call --trunk sip.example.com -u 1001 +15550011234", "Test a trunk end to end."),
+            ("siptool call --duration 5s --pcap call.pcap sip:echo@127.0.0.1:5080", "Call a local echo service and keep the capture."),
+            ("siptool call -H 'X-Agent-Id: 42' --dtmf 123# +15550011234", "Send a routing header and DTMF digits."),
+        ],
+        run: { arguments, context in try CallCommand.run(arguments, context) }
+    )
+
+    static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
+        let options = try Self.options(arguments, context)
+        let log = PacketLog()
+        Interrupt.install()
+        let outcome: CallOutcome
+        do {
+            outcome = try LiveSupport.onEventLoop { loop in CallSession.run(options, on: loop, log: log) }
+        } catch {
+            throw LiveSupport.cliError(error)
+        }
+        if let path = arguments.value("pcap") {
+            do {
+                try log.writePcap(to: path)
+            } catch {
+                throw LiveSupport.cliError(error)
+            }
+        }
+        if let path = arguments.value("record") { try LiveSupport.writeWAV(outcome.recorded, path: path) }
+        var analyzerOptions = AnalyzerOptions()
+        analyzerOptions.candidatePassword = options.password
+        let analysis = log.analyze(options: analyzerOptions)
+        let report = analysis.calls.first { $0.summary.callID == outcome.callID }
+        let counters = analysis.counters
+        let verdict = Verdict(outcome: outcome, report: report)
+        if arguments.flag("json") {
+            context.stdout.write(Self.json(outcome, options: options, report: report, verdict: verdict, log: log, counters: counters).serialized() + "\n")
+        } else {
+            context.stdout.write(Self.text(outcome, options: options, report: report, verdict: verdict, style: context.style, log: log, counters: counters))
+        }
+        return verdict.passed ? .success : .failure
+    }
+
+    /// Pass only when answered with audio both ways (the issue's definition of a working trunk).
+    struct Verdict {
+        var passed: Bool
+        var reason: String
+
+        init(outcome: CallOutcome, report: CallReport?) {
+            if !outcome.answered {
+                self.passed = false
+                switch outcome.failure {
+                case .rejected(let response): self.reason = "not answered: \(response.statusCode) \(response.reasonPhrase)"
+                case .credentialsRejected(_, let username, let realm):
+                    self.reason = "not answered: the credentials for '\(username)' in realm '\(realm)' were rejected"
+                case .cannotAuthenticate(_, let why): self.reason = "not answered: cannot authenticate (\(why))"
+                case .timeout: self.reason = "not answered: no response to the INVITE (dropped on the way, or nothing listens there)"
+                case .transportError: self.reason = "not answered: the network refused the packets"
+                case .cancelled: self.reason = outcome.interrupted ? "interrupted before the answer" : "not answered before the ring timeout"
+                case nil: self.reason = "not answered"
+                }
+            } else if outcome.rtpReceived == 0 && outcome.rtpSent == 0 {
+                self.passed = false
+                self.reason = "answered, but no audio either way"
+            } else if outcome.rtpReceived == 0 {
+                self.passed = false
+                self.reason = "one-way audio: \(outcome.rtpSent) RTP packets sent, none received"
+            } else if outcome.rtpSent == 0 {
+                self.passed = false
+                self.reason = "one-way audio: RTP received but none could be sent"
+            } else {
+                self.passed = true
+                self.reason = "answered, audio both ways"
+            }
+        }
+    }
+
+    static func options(_ arguments: ParsedArguments, _ context: CommandContext) throws(CLIError) -> CallOptions {
+        let command = "call"
+        guard let targetText = arguments.positionals.first else { throw CLIError.usage("Missing the number or URI to call.", command: command) }
+        let trunkText = arguments.value("trunk") ?? context.environment("SIPTOOL_TRUNK")
+        var target: SIPURI
+        var trunk: (String, Int)?
+        if let trunkText, !trunkText.isEmpty { trunk = try LiveSupport.hostPort(trunkText, defaultPort: 5060, option: "trunk", command: command) }
+        if targetText.lowercased().hasPrefix("sip:") || targetText.lowercased().hasPrefix("sips:") {
+            do {
+                target = try SIPURI.parse(targetText)
+            } catch {
+                throw CLIError.usage("Invalid SIP URI '\(targetText)': \(error.reason)", command: command)
+            }
+            if trunk == nil { trunk = (target.host, target.port ?? 5060) }
+        } else {
+            guard let trunk else {
+                throw CLIError.usage("Calling '\(targetText)' needs a trunk: give --trunk HOST[:PORT] or set SIPTOOL_TRUNK.", command: command)
+            }
+            let isNumber = targetText.first == "+" && targetText.dropFirst().allSatisfy(\.isNumber) && targetText.count > 1
+            guard isNumber || targetText.allSatisfy({ $0.isLetter || $0.isNumber || "-_.!~*'()&=+$,;?/".contains($0) }) else {
+                throw CLIError.usage("Invalid target '\(targetText)': expected an E.164 number (+15550011234), a user or a sip: URI.", command: command)
+            }
+            let port = trunk.1 == 5060 ? nil : trunk.1
+            target = SIPURI(user: targetText, host: trunk.0, port: port, parameters: isNumber ? [SIPParameter(name: "user", value: "phone")] : [])
+        }
+        guard let (serverHost, serverPort) = trunk else { throw CLIError.usage("No trunk to send to.", command: command) }
+        let username = arguments.value("username") ?? context.environment("SIPTOOL_USERNAME") ?? "siptool"
+        var options = CallOptions(
+            target: target, serverHost: serverHost, serverPort: serverPort, fromUser: username,
+            fromDomain: arguments.value("from-domain") ?? serverHost)
+        options.displayName = arguments.value("display-name")
+        options.username = arguments.value("auth-username") ?? context.environment("SIPTOOL_AUTH_USERNAME") ?? username
+        options.password = try LiveSupport.password(arguments, context, command: command)
+        for header in arguments.values("header") {
+            guard let colon = header.firstIndex(of: ":"), !header[..<colon].isEmpty,
+                header[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+            else {
+                throw CLIError.usage("Invalid value '\(header)' for '--header': expected 'Name: value'.", command: command)
+            }
+            let value = String(header[header.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
+            guard !value.contains("\r"), !value.contains("\n") else {
+                throw CLIError.usage("Invalid value for '--header': a header value cannot contain a line break.", command: command)
+            }
+            options.extraHeaders.append((String(header[..<colon]), value))
+        }
+        options.duration = try LiveSupport.duration(arguments, "duration", default: .seconds(10))
+        options.ringTimeout = try LiveSupport.duration(arguments, "ring-timeout", default: .seconds(60))
+        options.dtmfAt = try LiveSupport.duration(arguments, "dtmf-at", default: .seconds(2))
+        options.localHost = arguments.value("local-ip")
+        options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
+        if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
+        if let codecs = arguments.value("codecs") {
+            let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
+                try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in try ValueParsers.choice(item.lowercased(), among: ["pcmu", "pcma"]) }
+            } ?? []
+            _ = codecs
+            options.codecs = names.map { $0 == "pcmu" ? SDPCodec.pcmu : SDPCodec.pcma } + [.telephoneEvent(101)]
+        }
+        if let dtmf = arguments.value("dtmf") {
+            guard !dtmf.isEmpty, dtmf.allSatisfy({ RTPSender.event(for: $0) != nil }) else {
+                throw CLIError.usage("Invalid value '\(dtmf)' for '--dtmf': use the digits 0-9, *, # and A-D.", command: command)
+            }
+            options.dtmf = dtmf
+        }
+        if let path = arguments.value("audio") { options.audio = try LiveSupport.audio(path: path) }
+        options.record = arguments.value("record") != nil
+        options.symmetricRTP = !arguments.flag("no-symmetric-rtp")
+        options.userAgent = "siptool/\(SiptoolMain.version)"
+        return options
+    }
+
+    // MARK: - Rendering
+
+    static func overview(_ report: CallReport?, log: PacketLog, counters: AnalyzerCounters) -> DiagnoseRendering.Overview {
+        let frames = log.frames()
+        let start = CaptureTime(nanosecondsSinceEpoch: frames.first?.nanoseconds ?? 0)
+        let end = CaptureTime(nanosecondsSinceEpoch: frames.last?.nanoseconds ?? 0)
+        return DiagnoseRendering.Overview(
+            files: ["<live call>"], frames: frames.count, captureStart: start, captureEnd: end, counters: counters,
+            calls: report.map { [$0] } ?? [], unassociated: [], warnings: [])
+    }
+
+    static func text(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, style: TerminalStyle, log: PacketLog, counters: AnalyzerCounters) -> String {
+        var out = style.bold("Calling \(options.target.raw)") + " via \(outcome.server) (UDP) from \(outcome.local)\n\n"
+        for moment in outcome.timeline {
+            let ms = DiagnoseRendering.fixed(moment.ms, 0)
+            out += String(repeating: " ", count: max(0, 8 - ms.count)) + ms + " ms  " + moment.label + "\n"
+        }
+        if outcome.answered {
+            out += "\n" + style.bold("Audio") + "\n"
+            var sent = "  out: \(outcome.rtpSent) RTP packets to \(outcome.observedMedia ?? outcome.announcedMedia ?? "?")"
+            if let first = outcome.firstRTPOutAfterAnswerMs { sent += ", first \(DiagnoseRendering.fixed(first, 0)) ms after the answer" }
+            var received = "  in:  \(outcome.rtpReceived) RTP packets"
+            if let observed = outcome.observedMedia { received += " from \(observed)" }
+            if let first = outcome.firstRTPInAfterAnswerMs { received += ", first \(DiagnoseRendering.fixed(first, 0)) ms after the answer" }
+            if let announced = outcome.announcedMedia, let observed = outcome.observedMedia, announced != observed {
+                received += " (its SDP said \(announced): symmetric RTP \(options.symmetricRTP ? "used" : "not used"))"
+            }
+            out += sent + "\n" + received + "\n"
+        }
+        if let report {
+            out += "\n" + DiagnoseRendering.callText(report, number: 1, overview: Self.overview(report, log: log, counters: counters), ladder: true, style: style)
+        }
+        out += "\n" + style.bold("Verdict: ") + (verdict.passed ? style.green("PASS") : style.red("FAIL")) + " - " + verdict.reason + "\n"
+        return out
+    }
+
+    static func json(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, log: PacketLog, counters: AnalyzerCounters) -> JSONValue {
+        let analysis = DiagnoseRendering.json(Self.overview(report, log: log, counters: counters), shown: report.map { [$0] } ?? [])
+        var failure: String?
+        switch outcome.failure {
+        case .rejected: failure = "rejected"
+        case .credentialsRejected: failure = "credentials-rejected"
+        case .cannotAuthenticate: failure = "cannot-authenticate"
+        case .timeout: failure = "timeout"
+        case .transportError: failure = "transport-error"
+        case .cancelled: failure = "cancelled"
+        case nil: failure = nil
+        }
+        return .object([
+            ("schema", .string("siptool.call/1")),
+            ("target", .string(options.target.raw)),
+            ("server", .string(outcome.server)),
+            ("local", .string(outcome.local)),
+            ("call_id", .string(outcome.callID)),
+            ("answered", .bool(outcome.answered)),
+            ("final_status", .int(outcome.finalStatus)),
+            ("final_reason", .string(outcome.finalReason)),
+            ("failure", .string(failure)),
+            ("ended_by_remote", outcome.endedByRemote.map { .bool($0) } ?? .null),
+            ("interrupted", .bool(outcome.interrupted)),
+            ("authentication_rounds", .int(outcome.authenticationRounds)),
+            ("timeline", .array(outcome.timeline.map { .object([("label", .string($0.label)), ("ms", .number($0.ms, decimals: 1))]) })),
+            ("rtp", .object([
+                ("sent", .int(outcome.rtpSent)),
+                ("received", .int(outcome.rtpReceived)),
+                ("announced_remote", .string(outcome.announcedMedia)),
+                ("observed_remote", .string(outcome.observedMedia)),
+                ("first_in_after_answer_ms", .number(outcome.firstRTPInAfterAnswerMs, decimals: 1)),
+                ("first_out_after_answer_ms", .number(outcome.firstRTPOutAfterAnswerMs, decimals: 1)),
+            ])),
+            ("verdict", .string(verdict.passed ? "pass" : "fail")),
+            ("verdict_reason", .string(verdict.reason)),
+            ("analysis", analysis),
+        ])
+    }
+}

@@ -1,0 +1,116 @@
+import Diagnosis
+import NIOCore
+import NIOPosix
+import PacketDecoding
+import RTP
+import SiptoolRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the live commands (call, answer, options, register) share: secrets, event loops,
+/// audio files, and turning runtime errors into exit codes.
+enum LiveSupport {
+    /// The password for digest authentication, from (in order) --password-env, --password-file,
+    /// SIPTOOL_PASSWORD, or a prompt without echo with --password-prompt. Never from the command line.
+    static func password(_ arguments: ParsedArguments, _ context: CommandContext, command: String) throws(CLIError) -> String? {
+        if let variable = arguments.value("password-env") {
+            guard let value = context.environment(variable), !value.isEmpty else {
+                throw CLIError.usage("The environment variable '\(variable)' named by '--password-env' is not set.", command: command)
+            }
+            return value
+        }
+        if let path = arguments.value("password-file") {
+            let bytes = try InputFile.readAll(path: path, limit: 4096)
+            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            guard !password.isEmpty else { throw CLIError(.dataError, "'\(path)' named by --password-file is empty") }
+            return password
+        }
+        if let value = context.environment("SIPTOOL_PASSWORD"), !value.isEmpty { return value }
+        if arguments.flag("password-prompt") { return try Self.prompt("Password: ") }
+        return nil
+    }
+
+    /// Reads a line from the terminal with echo off.
+    static func prompt(_ text: String) throws(CLIError) -> String {
+        let descriptor = open("/dev/tty", O_RDWR)
+        guard descriptor >= 0 else { throw CLIError(.usage, "--password-prompt needs a terminal; use --password-env or --password-file") }
+        defer { close(descriptor) }
+        var original = termios()
+        tcgetattr(descriptor, &original)
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(descriptor, TCSANOW, &silent)
+        defer {
+            tcsetattr(descriptor, TCSANOW, &original)
+            _ = write(descriptor, "\n", 1)
+        }
+        _ = text.withCString { write(descriptor, $0, strlen($0)) }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while bytes.count < 1024, read(descriptor, &byte, 1) == 1, byte != 10 { bytes.append(byte) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Runs `body` on a one-thread event loop and waits for its result.
+    static func onEventLoop<T: Sendable>(_ body: (EventLoop) -> EventLoopFuture<T>) throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        return try body(group.next()).wait()
+    }
+
+    /// A runtime or NIO error as a CLI error with its documented exit code.
+    static func cliError(_ error: Error) -> CLIError {
+        if let error = error as? CLIError { return error }
+        if let error = error as? RuntimeError {
+            switch error.kind {
+            case .network: return CLIError(.unavailable, error.message)
+            case .file: return CLIError(.cannotCreate, error.message)
+            case .input: return CLIError(.dataError, error.message)
+            }
+        }
+        return CLIError(.unavailable, "network error: \(error)")
+    }
+
+    /// 8 kHz audio from a WAV file (any common rate and format, converted).
+    static func audio(path: String) throws(CLIError) -> [Int16] {
+        let bytes = try InputFile.readAll(path: path, limit: 200 * 1024 * 1024)
+        do {
+            let wav = try WAVAudio.parse(bytes)
+            return wav.resampled(to: 8000).samples
+        } catch {
+            throw CLIError(.dataError, "\(path): not usable audio: \(error)")
+        }
+    }
+
+    /// A 16-bit PCM WAV of `samples`, written atomically.
+    static func writeWAV(_ samples: [Int16], path: String) throws(CLIError) {
+        try OutputFile.writeAtomically(path: path, bytes: WAVAudio(samples: samples, sampleRate: 8000).encoded())
+    }
+
+    /// "host[:port]" into host and port (IPv6 in brackets).
+    static func hostPort(_ text: String, defaultPort: Int, option: String, command: String) throws(CLIError) -> (String, Int) {
+        do {
+            let parsed = try ValueParsers.hostPort(text)
+            return (parsed.host, parsed.port ?? defaultPort)
+        } catch {
+            throw CLIError.usage("Invalid value '\(text)' for '--\(option)': \(error.message)", command: command)
+        }
+    }
+
+    /// "16000-17000" into a range of even-start RTP ports.
+    static func portRange(_ text: String, command: String) throws(CLIError) -> ClosedRange<Int> {
+        let parts = text.split(separator: "-").map { Int($0) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1024, high <= 65534, high - low >= 3 else {
+            throw CLIError.usage("Invalid value '\(text)' for '--rtp-ports': expected LOW-HIGH within 1024-65534, at least 4 ports", command: command)
+        }
+        return low...high
+    }
+
+    /// A duration option.
+    static func duration(_ arguments: ParsedArguments, _ name: String, default value: Duration) throws(CLIError) -> Duration {
+        try arguments.value(name) { (text: String) throws(ValueError) -> Duration in try ValueParsers.duration(text) } ?? value
+    }
+}

@@ -1,0 +1,66 @@
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Host name and address helpers for the live commands.
+public enum Addressing {
+    /// The local IP address the kernel would use to reach `remote` (a UDP "connect" sets the
+    /// route without sending anything). This is what goes into Via, Contact and SDP.
+    public static func localAddress(toward remote: SocketAddress) -> String? {
+        let family: Int32 = remote.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let connected: Int32 = remote.withSockAddr { pointer, length in
+            connect(descriptor, pointer, socklen_t(length))
+        }
+        guard connected == 0 else { return nil }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { return nil }
+        let address = SocketAddress(storage)
+        return address.ipAddress
+    }
+
+    /// Resolves `host` (a literal IPv4/IPv6 address or a name, A/AAAA via the system resolver)
+    /// to a socket address with `port`. IPv4 is preferred when both exist.
+    public static func resolve(host: String, port: Int) throws(RuntimeError) -> SocketAddress {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        do {
+            return try SocketAddress(ipAddress: bare, port: port)
+        } catch {}
+        do {
+            let all = try SocketAddress.makeAddressResolvingHost(bare, port: port)
+            return all
+        } catch {
+            throw RuntimeError(.network, "cannot resolve '\(bare)': \(error)")
+        }
+    }
+
+    /// `host:port` text for headers, with brackets around IPv6.
+    public static func hostPort(_ host: String, _ port: Int) -> String {
+        (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+    }
+}
+
+extension SocketAddress {
+    /// Builds a NIO address from a kernel `sockaddr_storage`.
+    init(_ storage: sockaddr_storage) {
+        var copy = storage
+        switch Int32(storage.ss_family) {
+        case AF_INET6:
+            self = withUnsafePointer(to: &copy) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: "") }
+            }
+        default:
+            self = withUnsafePointer(to: &copy) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: "") }
+            }
+        }
+    }
+}

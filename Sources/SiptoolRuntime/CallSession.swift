@@ -1,0 +1,344 @@
+import NIOCore
+import RTP
+import SDP
+import SIPMessages
+import SIPTransaction
+import SIPUserAgent
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `siptool call` asks for.
+public struct CallOptions: Sendable {
+    /// The Request-URI (`sip:+15550011234@trunk.example.com;user=phone`).
+    public var target: SIPURI
+    /// Where to send: the trunk or proxy host and port (the Request-URI's host by default).
+    public var serverHost: String
+    public var serverPort: Int
+    public var fromUser: String
+    public var fromDomain: String
+    public var displayName: String?
+    public var username: String?
+    public var password: String?
+    public var extraHeaders: [(name: String, value: String)] = []
+    /// How long to keep the answered call up.
+    public var duration: Duration = .seconds(10)
+    /// How long to wait for an answer before CANCEL.
+    public var ringTimeout: Duration = .seconds(60)
+    public var localHost: String?
+    public var localPort: Int = 0
+    public var rtpPorts: ClosedRange<Int> = 16384...32767
+    public var codecs: [SDPCodec] = [.pcmu, .pcma, .telephoneEvent(101)]
+    public var ptimeMs = 20
+    public var audio: [Int16] = TestAudio.speechLike(seconds: 8)
+    public var dtmf: String?
+    public var dtmfAt: Duration = .seconds(2)
+    public var record = false
+    public var symmetricRTP = true
+    public var userAgent = "siptool"
+
+    public init(target: SIPURI, serverHost: String, serverPort: Int, fromUser: String, fromDomain: String) {
+        self.target = target
+        self.serverHost = serverHost
+        self.serverPort = serverPort
+        self.fromUser = fromUser
+        self.fromDomain = fromDomain
+    }
+}
+
+/// What happened on a live call, for the verdict and the report.
+public struct CallOutcome: Sendable {
+    /// A moment of the call, in milliseconds since the INVITE left.
+    public struct Moment: Sendable {
+        public var label: String
+        public var ms: Double
+    }
+
+    public var callID: String
+    public var timeline: [Moment] = []
+    public var answered = false
+    public var finalStatus: Int?
+    public var finalReason: String?
+    public var failure: CallFailure?
+    public var endedByRemote: Bool?
+    public var interrupted = false
+    public var rtpSent = 0
+    public var rtpReceived = 0
+    /// The address the far end's SDP gave for its RTP, and where its packets came from.
+    public var announcedMedia: String?
+    public var observedMedia: String?
+    /// Milliseconds from the 200 OK to the first RTP packet received / sent.
+    public var firstRTPInAfterAnswerMs: Double?
+    public var firstRTPOutAfterAnswerMs: Double?
+    public var local: String = ""
+    public var server: String = ""
+    public var authenticationRounds = 0
+    /// Decoded received audio when recording was asked for.
+    public var recorded: [Int16] = []
+}
+
+/// Places one call: SIP over UDP through `OutboundCall`, RTP through `MediaSession`, every packet
+/// into a `PacketLog`. Runs entirely on one event loop.
+public final class CallSession: @unchecked Sendable {
+    // Confined to `loop`.
+    let loop: EventLoop
+    let options: CallOptions
+    let log: PacketLog
+    let server: SocketAddress
+    let sip: UDPSocket
+    let media: MediaSession
+    let localHost: String
+    var call: OutboundCall
+    var outcome: CallOutcome
+    var timers: [CallTimer: Scheduled<Void>] = [:]
+    var started: NIODeadline = .now()
+    var answeredAt: NIODeadline?
+    var hangup: Scheduled<Void>?
+    var ring: Scheduled<Void>?
+    var watchdog: Scheduled<Void>?
+    var interruptPoll: RepeatedTask?
+    let promise: EventLoopPromise<CallOutcome>
+    var finished = false
+
+    private init(loop: EventLoop, options: CallOptions, log: PacketLog, server: SocketAddress, sip: UDPSocket, media: MediaSession, localHost: String) {
+        self.loop = loop
+        self.options = options
+        self.log = log
+        self.server = server
+        self.sip = sip
+        self.media = media
+        self.localHost = localHost
+        self.promise = loop.makePromise()
+        var random = SystemRandomNumberGenerator()
+        let token = String(random.next() as UInt64, radix: 36)
+        let localPort = sip.localAddress.port ?? 5060
+        let sentBy = Addressing.hostPort(localHost, localPort)
+        let from = (options.displayName.map { "\"\($0)\" " } ?? "") + "<sip:\(options.fromUser)@\(options.fromDomain)>"
+        var configuration = OutboundCallConfiguration(
+            requestURI: options.target, from: from, to: "<\(options.target.raw)>",
+            contact: "<sip:\(options.fromUser)@\(sentBy)>", sentBy: sentBy, transport: "UDP",
+            callID: "\(token)@\(localHost)", fromTag: String(random.next() as UInt32, radix: 16),
+            branchPrefix: "z9hG4bK-st\(token)", username: options.username, password: options.password,
+            extraHeaders: options.extraHeaders, userAgent: options.userAgent)
+        let offer = SessionDescription.audioOffer(
+            address: localHost, port: media.port, codecs: options.codecs, ptime: options.ptimeMs,
+            sessionID: UInt64(PacketLog.now() / 1_000_000_000))
+        configuration.offer = offer.serializedBytes()
+        self.call = OutboundCall(configuration: configuration)
+        self.outcome = CallOutcome(callID: configuration.callID)
+        self.outcome.local = sentBy
+        self.outcome.server = Addressing.hostPort(server.ipAddress ?? options.serverHost, server.port ?? options.serverPort)
+    }
+
+    /// Places the call and completes when it is over (answered and hung up, rejected, timed out,
+    /// or interrupted with Ctrl-C, which sends CANCEL or BYE first).
+    public static func run(_ options: CallOptions, on loop: EventLoop, log: PacketLog) -> EventLoopFuture<CallOutcome> {
+        let server: SocketAddress
+        do {
+            server = try Addressing.resolve(host: options.serverHost, port: options.serverPort)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        guard let localHost = options.localHost ?? Addressing.localAddress(toward: server) else {
+            return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server): check the network and routes"))
+        }
+        let box = CallBox()
+        return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
+            box.session?.receiveSIP(buffer, from: from)
+        })
+        .flatMapError { error in
+            loop.makeFailedFuture(RuntimeError(.network, "cannot bind SIP on \(Addressing.hostPort(localHost, options.localPort)): \(error)"))
+        }
+        .flatMap { sip in
+            MediaSession.open(host: localHost, ports: options.rtpPorts, on: loop, log: log)
+                .flatMapError { error in sip.close().flatMapThrowing { throw error } }
+                .flatMap { media in
+                    let session = CallSession(loop: loop, options: options, log: log, server: server, sip: sip, media: media, localHost: localHost)
+                    box.session = session
+                    session.begin()
+                    return session.promise.futureResult
+                }
+        }
+    }
+
+    private func ms(since start: NIODeadline, _ now: NIODeadline = .now()) -> Double {
+        Double((now - start).nanoseconds) / 1_000_000
+    }
+
+    private func mark(_ label: String) {
+        self.outcome.timeline.append(.init(label: label, ms: self.ms(since: self.started)))
+    }
+
+    private func begin() {
+        self.media.symmetric = self.options.symmetricRTP
+        self.media.recording = self.options.record
+        self.started = .now()
+        self.mark("INVITE sent to \(self.outcome.server)")
+        self.handle(self.call.start())
+        self.ring = self.loop.scheduleTask(in: Self.amount(self.options.ringTimeout)) { [weak self] in
+            guard let self, !self.outcome.answered else { return }
+            self.mark("no answer within \(self.options.ringTimeout): cancelling")
+            self.handle(self.call.hangUp())
+        }
+        // Nothing may run forever: ring time + call time + 64*T1 for the last transaction.
+        let bound = self.options.ringTimeout + self.options.duration + .seconds(40)
+        self.watchdog = self.loop.scheduleTask(in: Self.amount(bound)) { [weak self] in self?.finish() }
+        self.interruptPoll = self.loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [weak self] _ in
+            guard let self, Interrupt.requested, !self.outcome.interrupted else { return }
+            self.outcome.interrupted = true
+            self.mark("interrupted (Ctrl-C): \(self.outcome.answered ? "BYE" : "CANCEL")")
+            self.handle(self.call.hangUp())
+            if self.call.phase == .ended || self.call.phase == .idle { self.finish() }
+        }
+    }
+
+    static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func receiveSIP(_ buffer: ByteBuffer, from source: SocketAddress) {
+        let bytes = Array(buffer.readableBytesView)
+        self.log.record(bytes, from: source, to: self.sip.localAddress)
+        guard !self.finished, let message = try? SIPDatagramParser.parse(bytes).message,
+            message.headers.callID == self.outcome.callID
+        else { return }
+        self.handle(self.call.receive(message))
+    }
+
+    private func send(_ message: SIPMessage) {
+        let bytes = message.serialized()
+        self.log.record(bytes, from: self.sip.localAddress, to: self.server)
+        self.sip.send(bytes, to: self.server).whenFailure { [weak self] error in
+            guard let self, !self.finished else { return }
+            self.mark("sending failed: \(error)")
+            self.handle(self.call.transportFailed())
+        }
+    }
+
+    private func handle(_ events: [CallEvent]) {
+        for event in events {
+            switch event {
+            case .send(let message):
+                self.send(message)
+            case .startTimer(let timer, let duration):
+                self.timers[timer]?.cancel()
+                self.timers[timer] = self.loop.scheduleTask(in: Self.amount(duration)) { [weak self] in
+                    guard let self else { return }
+                    self.timers[timer] = nil
+                    self.handle(self.call.timerFired(timer))
+                }
+            case .cancelTimer(let timer):
+                self.timers.removeValue(forKey: timer)?.cancel()
+            case .progress(let response):
+                self.mark("\(response.statusCode) \(response.reasonPhrase)")
+            case .earlyMedia:
+                self.mark("early media (SDP in a provisional response)")
+            case .authenticating(let realm, let proxy):
+                self.outcome.authenticationRounds += 1
+                self.mark("\(proxy ? 407 : 401) challenge for realm \"\(realm)\": resending with credentials")
+            case .answered(let response):
+                self.answered(response)
+            case .failed(let failure):
+                self.outcome.failure = failure
+                switch failure {
+                case .rejected(let response), .credentialsRejected(let response, _, _), .cannotAuthenticate(let response, _):
+                    self.outcome.finalStatus = response.statusCode
+                    self.outcome.finalReason = response.reasonPhrase
+                    self.mark("\(response.statusCode) \(response.reasonPhrase)")
+                case .timeout:
+                    self.mark("no final response (Timer B, 64*T1)")
+                case .transportError:
+                    self.mark("transport error")
+                case .cancelled:
+                    self.outcome.finalStatus = 487
+                    self.mark("cancelled")
+                }
+                // Let the ACK for the final response leave before closing.
+                self.loop.scheduleTask(in: .milliseconds(200)) { [weak self] in self?.finish() }
+            case .ended(let byRemote):
+                self.outcome.endedByRemote = byRemote
+                self.mark(byRemote ? "BYE from the far end" : "BYE answered")
+                self.finish()
+            }
+        }
+    }
+
+    private func answered(_ response: SIPResponse) {
+        let now = NIODeadline.now()
+        self.answeredAt = now
+        self.outcome.answered = true
+        self.outcome.finalStatus = response.statusCode
+        self.outcome.finalReason = response.reasonPhrase
+        self.mark("\(response.statusCode) \(response.reasonPhrase) (answered), ACK sent")
+        self.ring?.cancel()
+        guard let sdp = try? SessionDescription.parse(response.body), let audio = sdp.media.first(where: { $0.mediaType == .audio && $0.port != 0 }),
+            let address = sdp.effectiveConnections(of: audio).first?.address,
+            let remote = try? SocketAddress(ipAddress: address, port: audio.port)
+        else {
+            self.mark("the answer has no usable audio SDP: hanging up")
+            self.handle(self.call.hangUp())
+            return
+        }
+        self.outcome.announcedMedia = Addressing.hostPort(address, audio.port)
+        let offered = Set(self.options.codecs.map(\.payloadType))
+        let chosen = audio.payloadTypes.first { ($0 == 0 || $0 == 8) && offered.contains($0) }
+        let telephoneEvent = audio.rtpMaps.first { $0.encodingName.lowercased() == "telephone-event" }.map { UInt8($0.payloadType) }
+        guard let chosen else {
+            self.mark("the answer chose no codec siptool can send (payload types \(audio.payloadTypes)): hanging up")
+            self.handle(self.call.hangUp())
+            return
+        }
+        self.media.startSending(
+            to: remote, payloadType: UInt8(chosen), telephoneEvent: telephoneEvent, audio: self.options.audio,
+            ptimeMs: self.options.ptimeMs, dtmf: self.options.dtmf, dtmfAt: self.options.dtmfAt)
+        self.hangup = self.loop.scheduleTask(in: Self.amount(self.options.duration)) { [weak self] in
+            guard let self else { return }
+            self.mark("\(self.options.duration) elapsed: BYE")
+            self.handle(self.call.hangUp())
+        }
+    }
+
+    private func finish() {
+        guard !self.finished else { return }
+        self.finished = true
+        for timer in self.timers.values { timer.cancel() }
+        self.hangup?.cancel()
+        self.ring?.cancel()
+        self.watchdog?.cancel()
+        self.interruptPoll?.cancel()
+        self.outcome.rtpSent = self.media.sentPackets
+        self.outcome.rtpReceived = self.media.receivedPackets
+        if let learned = self.media.learned { self.outcome.observedMedia = Addressing.hostPort(learned.ipAddress ?? "?", learned.port ?? 0) }
+        if let answered = self.answeredAt {
+            if let first = self.media.firstReceivedAt { self.outcome.firstRTPInAfterAnswerMs = self.ms(since: answered, first) }
+            if let first = self.media.firstSentAt { self.outcome.firstRTPOutAfterAnswerMs = self.ms(since: answered, first) }
+        }
+        self.outcome.recorded = self.media.recorded
+        self.outcome.authenticationRounds = self.call.authenticationRounds
+        let outcome = self.outcome
+        self.media.stop().and(self.sip.close()).whenComplete { [promise] _ in promise.succeed(outcome) }
+    }
+}
+
+/// Lets the SIP socket's receive closure reach the session created after the socket.
+final class CallBox: @unchecked Sendable {
+    // Written once on the event loop before the first INVITE is sent.
+    var session: CallSession?
+}
+
+/// Ctrl-C for the live commands: the first SIGINT sets a flag that the session polls (so it can
+/// send CANCEL or BYE and finish cleanly); a second one exits at once.
+public enum Interrupt {
+    nonisolated(unsafe) private static var count: sig_atomic_t = 0
+
+    public static var requested: Bool { Self.count > 0 }
+
+    /// Installs the handler (once per process).
+    public static func install() {
+        signal(SIGINT) { _ in
+            Interrupt.count += 1
+            if Interrupt.count > 1 { _exit(130) }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import NIOCore
+import RTP
+
+/// The RTP (and RTCP, on port + 1) of one call: sends audio paced on the event loop's monotonic
+/// clock (packet n at start + n*ptime, so the stream never drifts or bursts), receives the far
+/// end's packets, learns where they really come from (symmetric RTP, RFC 4961: by default we
+/// send to that address), records them into the packet log and optionally keeps the received
+/// audio. In echo mode it sends each received packet back instead of its own audio.
+public final class MediaSession: @unchecked Sendable {
+    // Confined to `loop`.
+    public let loop: EventLoop
+    public let rtp: UDPSocket
+    public let rtcp: UDPSocket
+    private let log: PacketLog
+
+    /// Where the SDP told us to send, and where packets actually came from.
+    public private(set) var announced: SocketAddress?
+    public private(set) var learned: SocketAddress?
+    public private(set) var firstReceivedAt: NIODeadline?
+    public private(set) var firstSentAt: NIODeadline?
+    public private(set) var receivedPackets = 0
+    public private(set) var sentPackets = 0
+    /// Received G.711 audio, decoded, when recording was asked for (at most `recordLimit` samples).
+    public private(set) var recorded: [Int16] = []
+    public var recording = false
+    public var recordLimit = 8000 * 3600
+    /// Send to the address packets come from rather than the one in the SDP.
+    public var symmetric = true
+    public var echo = false
+
+    private var sender: RTPSender?
+    private var start: NIODeadline?
+    private var next: Scheduled<Void>?
+    private var rtcpTask: RepeatedTask?
+    private var stopped = false
+    private var payloadType: UInt8 = 0
+
+    private init(loop: EventLoop, rtp: UDPSocket, rtcp: UDPSocket, log: PacketLog) {
+        self.loop = loop
+        self.rtp = rtp
+        self.rtcp = rtcp
+        self.log = log
+    }
+
+    /// The local RTP port.
+    public var port: Int { self.rtp.localAddress.port ?? 0 }
+
+    /// Binds an even RTP port and the RTCP port above it within `ports` on `host`, trying
+    /// at most 50 candidates (another program may hold some).
+    public static func open(host: String, ports: ClosedRange<Int>, on loop: EventLoop, log: PacketLog) -> EventLoopFuture<MediaSession> {
+        let promise = loop.makePromise(of: MediaSession.self)
+        let box = SessionBox()
+        let evenStart = ports.lowerBound + (ports.lowerBound & 1)
+        let span = max(1, (ports.upperBound - evenStart) / 2)
+        var seed = UInt64(truncatingIfNeeded: PacketLog.now())
+        let candidates: [Int] = (0..<50).map { _ in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return evenStart + 2 * Int((seed >> 33) % UInt64(span))
+        }
+        @Sendable func attempt(_ index: Int) {
+            guard index < candidates.count else {
+                promise.fail(RuntimeError(.network, "no free RTP port pair in \(ports.lowerBound)-\(ports.upperBound) on \(host)"))
+                return
+            }
+            let port = candidates[index]
+            UDPSocket.bind(host: host, port: port, on: loop, onReceive: { buffer, from in box.session?.receiveRTP(buffer, from: from) })
+                .flatMap { rtp in
+                    UDPSocket.bind(host: host, port: port + 1, on: loop, onReceive: { buffer, from in box.session?.receiveRTCP(buffer, from: from) })
+                        .flatMapError { error in rtp.close().flatMapThrowing { throw error } }
+                        .map { (rtp, $0) }
+                }
+                .whenComplete { result in
+                    switch result {
+                    case .success(let (rtp, rtcp)):
+                        let session = MediaSession(loop: loop, rtp: rtp, rtcp: rtcp, log: log)
+                        box.session = session
+                        promise.succeed(session)
+                    case .failure:
+                        attempt(index + 1)
+                    }
+                }
+        }
+        attempt(0)
+        return promise.futureResult
+    }
+
+    /// Starts sending `audio` to `remote` with the given payload type, and DTMF digits if asked.
+    public func startSending(
+        to remote: SocketAddress, payloadType: UInt8, telephoneEvent: UInt8?, audio: [Int16], ptimeMs: Int,
+        dtmf: String? = nil, dtmfAt: Duration = .seconds(2)
+    ) {
+        self.loop.preconditionInEventLoop()
+        self.announced = remote
+        self.payloadType = payloadType
+        var random = SystemRandomNumberGenerator()
+        var sender = RTPSender(
+            audio: audio, payloadType: payloadType, telephoneEventPayloadType: telephoneEvent, ssrc: random.next(),
+            sequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random), timestamp: random.next(), ptimeMs: ptimeMs)
+        if let dtmf, !dtmf.isEmpty { sender.queueDTMF(dtmf, at: dtmfAt) }
+        self.sender = sender
+        self.start = .now()
+        if !self.echo { self.scheduleNext() }
+        self.rtcpTask = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(5)) { [weak self] _ in
+            self?.sendRTCP(bye: false)
+        }
+    }
+
+    /// The address RTP goes to now.
+    public var destination: SocketAddress? { self.symmetric ? (self.learned ?? self.announced) : self.announced }
+
+    private func scheduleNext() {
+        guard !self.stopped, var sender = self.sender, let start = self.start else { return }
+        let packet = sender.next()
+        self.sender = sender
+        let deadline = start + TimeAmount.nanoseconds(Int64(packet.due.components.seconds) * 1_000_000_000 + packet.due.components.attoseconds / 1_000_000_000)
+        self.next = self.loop.scheduleTask(deadline: deadline) { [weak self] in
+            guard let self, !self.stopped else { return }
+            self.transmit(packet.bytes)
+            self.scheduleNext()
+        }
+    }
+
+    private func transmit(_ bytes: [UInt8]) {
+        guard let destination = self.destination else { return }
+        if self.firstSentAt == nil { self.firstSentAt = .now() }
+        self.sentPackets += 1
+        self.log.record(bytes, from: self.rtp.localAddress, to: destination)
+        self.rtp.send(bytes, to: destination)
+    }
+
+    func receiveRTP(_ buffer: ByteBuffer, from source: SocketAddress) {
+        let bytes = Array(buffer.readableBytesView)
+        self.log.record(bytes, from: source, to: self.rtp.localAddress)
+        guard !self.stopped, let header = RTPHeader.parse(bytes) else { return }
+        // RTCP on the RTP port (rtcp-mux, RFC 5761 §4): packet types 200-204 read as marker + 72-76.
+        if header.marker && (72...76).contains(header.payloadType) { return }
+        self.receivedPackets += 1
+        if self.firstReceivedAt == nil {
+            self.firstReceivedAt = .now()
+        }
+        if self.learned == nil { self.learned = source }
+        if self.recording, self.recorded.count < self.recordLimit, header.payloadType == 0 || header.payloadType == 8 {
+            let payload = bytes[header.payloadRange]
+            for byte in payload { self.recorded.append(header.payloadType == 0 ? G711.decodeMuLaw(byte) : G711.decodeALaw(byte)) }
+        }
+        if self.echo, !self.stopped, var sender = self.sender {
+            // Send it back with our SSRC, keeping its timing, sequence and payload.
+            var echoed = bytes
+            let ssrc = sender.ssrc
+            echoed[8] = UInt8(ssrc >> 24)
+            echoed[9] = UInt8(ssrc >> 16 & 0xFF)
+            echoed[10] = UInt8(ssrc >> 8 & 0xFF)
+            echoed[11] = UInt8(ssrc & 0xFF)
+            _ = sender.next()  // count it for RTCP
+            self.sender = sender
+            self.transmit(echoed)
+        }
+    }
+
+    func receiveRTCP(_ buffer: ByteBuffer, from source: SocketAddress) {
+        self.log.record(Array(buffer.readableBytesView), from: source, to: self.rtcp.localAddress)
+    }
+
+    /// A sender report with our counts and a CNAME (RFC 3550 §6.4.1, §6.5.1), or a BYE at the end.
+    private func sendRTCP(bye: Bool) {
+        guard let sender = self.sender, let destination = self.destination, let rtpPort = destination.port,
+            let target = try? SocketAddress(ipAddress: destination.ipAddress ?? "", port: rtpPort + 1)
+        else { return }
+        let now = PacketLog.now()
+        var packets: [RTCPPacket] = [
+            .senderReport(
+                ssrc: sender.ssrc, ntpTimestamp: NTPTime.timestamp(unixNanoseconds: now), rtpTimestamp: sender.timestamp,
+                packetCount: sender.packetCount, octetCount: sender.octetCount, reports: []),
+            .sourceDescription([.init(ssrc: sender.ssrc, items: [.init(type: 1, value: "siptool@\(self.rtp.localAddress.ipAddress ?? "local")")])]),
+        ]
+        if bye { packets.append(.goodbye(ssrcs: [sender.ssrc], reason: nil)) }
+        let bytes = packets.flatMap { $0.serialized() }
+        self.log.record(bytes, from: self.rtcp.localAddress, to: target)
+        self.rtcp.send(bytes, to: target)
+    }
+
+    /// Stops sending (an RTCP BYE goes out) and closes both sockets.
+    public func stop() -> EventLoopFuture<Void> {
+        self.loop.preconditionInEventLoop()
+        if !self.stopped {
+            self.stopped = true
+            self.next?.cancel()
+            self.rtcpTask?.cancel()
+            self.sendRTCP(bye: true)
+        }
+        return self.rtp.close().and(self.rtcp.close()).map { _ in }
+    }
+}
+
+/// Lets a socket's receive closure reach the session created after the socket.
+final class SessionBox: @unchecked Sendable {
+    // Written once on the event loop before any datagram can be delivered to the session.
+    var session: MediaSession?
+}

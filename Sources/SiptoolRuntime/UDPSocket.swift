@@ -1,0 +1,86 @@
+import NIOCore
+import NIOPosix
+
+/// A bound UDP socket on an event loop: every datagram that arrives is handed to `onReceive`
+/// on that loop, and `send` writes one datagram. Used for SIP over UDP and for RTP/RTCP.
+public final class UDPSocket: @unchecked Sendable {
+    // Confined to `channel.eventLoop` except for the immutable properties.
+    public let channel: Channel
+    public let localAddress: SocketAddress
+
+    private init(channel: Channel) throws {
+        self.channel = channel
+        guard let local = channel.localAddress else { throw RuntimeError(.network, "the socket has no local address") }
+        self.localAddress = local
+    }
+
+    /// Binds `host:port` (port 0 picks a free one) on `loop`.
+    public static func bind(
+        host: String, port: Int, on loop: EventLoop, onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void
+    ) -> EventLoopFuture<UDPSocket> {
+        DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramForwarder(onReceive: onReceive))
+                }
+            }
+            .bind(host: host, port: port)
+            .flatMapThrowing { try UDPSocket(channel: $0) }
+    }
+
+    /// Sends one datagram. Errors (unreachable, no route) are returned in the future.
+    @discardableResult
+    public func send(_ bytes: [UInt8], to address: SocketAddress) -> EventLoopFuture<Void> {
+        var buffer = self.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return self.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer))
+    }
+
+    public func close() -> EventLoopFuture<Void> {
+        self.channel.close().recover { _ in }
+    }
+}
+
+/// Hands each datagram to a closure. ICMP errors surfacing as read errors are ignored here:
+/// the statistics notice the missing packets.
+final class DatagramForwarder: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let onReceive: @Sendable (ByteBuffer, SocketAddress) -> Void
+
+    init(onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void) {
+        self.onReceive = onReceive
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = Self.unwrapInboundIn(data)
+        self.onReceive(envelope.data, envelope.remoteAddress)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ECONNREFUSED from an ICMP port unreachable on a UDP socket: keep the socket open.
+    }
+}
+
+/// Why the runtime could not do what was asked, with the exit code it maps to.
+public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// Network unavailable: bind, resolve, connect or send failed (exit 69).
+        case network
+        /// A file to read or write failed (exit 66/73).
+        case file
+        /// Bad input given by the user (exit 64/65).
+        case input
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var description: String { self.message }
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
