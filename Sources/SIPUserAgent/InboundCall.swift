@@ -214,7 +214,14 @@ public struct InboundCall: Sendable {
         if request.method == .invite || (request.method == .ack && TransactionKey.server(receiving: request) == TransactionKey.server(receiving: self.invite)) {
             // INVITE retransmission, or the ACK of a non-2xx (same branch).
             let actions = self.inviteServer.receive(request)
-            return self.inviteActions(actions)
+            var events = self.inviteActions(actions)
+            if request.method == .ack, self.rejectionPending, self.inviteServer.state == .confirmed || self.inviteServer.state == .terminated {
+                // The rejection is acknowledged: the call is over for the owner (the transaction
+                // still absorbs ACK retransmissions until Timer I).
+                self.rejectionPending = false
+                events.append(.rejected)
+            }
+            return events
         }
         if request.method == .ack {
             // The ACK of our 2xx (§13.3.1.4): stop retransmitting.
@@ -263,7 +270,9 @@ public struct InboundCall: Sendable {
         }
         let actions = machine.send(response)
         self.servers[key] = (id, machine)
-        return events + self.serverActions(actions, id: id, key: key)
+        // The response goes out before the news, so an owner that drops the call on `.ended`
+        // has already sent the 200 for the BYE.
+        return self.serverActions(actions, id: id, key: key) + events
     }
 
     private mutating func receive(_ response: SIPResponse) -> [InboundCallEvent] {

@@ -134,7 +134,7 @@ public struct NonInviteRequester: Sendable {
     }
 
     /// Replaces the first Via value (the whole first header line when it holds one value).
-    static func replaceTopVia(in headers: inout SIPHeaders, with value: String) {
+    public static func replaceTopVia(in headers: inout SIPHeaders, with value: String) {
         guard let index = headers.firstIndex(.via) else { return }
         let field = headers[index]
         let rest = (try? SIPVia.parseList(field.value))?.dropFirst().map(\.description) ?? []

@@ -4,6 +4,8 @@ public enum CommandTable {
     public static let all: [CommandSpec] = [
         DiagnoseCommand.spec,
         CallCommand.spec,
+        AnswerCommand.spec,
+        OptionsCommand.spec,
         LintCommand.spec,
         HelpCommands.help,
         HelpCommands.version,

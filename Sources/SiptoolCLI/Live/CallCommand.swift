@@ -197,12 +197,17 @@ enum CallCommand {
     // MARK: - Rendering
 
     static func overview(_ report: CallReport?, log: PacketLog, counters: AnalyzerCounters) -> DiagnoseRendering.Overview {
+        Self.overview(report.map { [$0] } ?? [], log: log, counters: counters)
+    }
+
+    /// The diagnose renderer's view of a live command's own packets.
+    static func overview(_ reports: [CallReport], log: PacketLog, counters: AnalyzerCounters) -> DiagnoseRendering.Overview {
         let frames = log.frames()
         let start = CaptureTime(nanosecondsSinceEpoch: frames.first?.nanoseconds ?? 0)
         let end = CaptureTime(nanosecondsSinceEpoch: frames.last?.nanoseconds ?? 0)
         return DiagnoseRendering.Overview(
-            files: ["<live call>"], frames: frames.count, captureStart: start, captureEnd: end, counters: counters,
-            calls: report.map { [$0] } ?? [], unassociated: [], warnings: [])
+            files: ["<live>"], frames: frames.count, captureStart: start, captureEnd: end, counters: counters,
+            calls: reports, unassociated: [], warnings: [])
     }
 
     static func text(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, style: TerminalStyle, log: PacketLog, counters: AnalyzerCounters) -> String {

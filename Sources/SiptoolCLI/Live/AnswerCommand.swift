@@ -1,0 +1,157 @@
+import Diagnosis
+import NIOCore
+import PacketDecoding
+import SDP
+import SiptoolRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `siptool answer`: a user agent server that answers calls as told (ring, then 200 with echo or
+/// test audio, or a rejection code), for testing a trunk's or platform's outbound side and as the
+/// far end of `siptool call`.
+enum AnswerCommand {
+    static let spec = CommandSpec(
+        name: "answer",
+        abstract: "Answer incoming calls (echo, test audio, or a chosen rejection) and report each one.",
+        discussion: """
+            Listens for SIP over UDP and answers every INVITE: 100, 180, then after --ring the final \
+            response: 200 OK with an SDP answer (PCMU/PCMA, telephone-event) and RTP (test audio, a WAV \
+            file, or --echo: every received packet is sent back), or the --respond code (486, 488, 603, \
+            404, ...). The 200 is retransmitted until the ACK arrives (BYE after 32 s without one). Many \
+            calls at once; each is reported, with the same analysis as `siptool diagnose`, when the service \
+            stops: after --calls N calls, after --run-for, or on Ctrl-C (calls still up get BYE).
+            Exit status: 0 after a normal stop, 64 for bad arguments, 69 when the address cannot be bound.
+            """,
+        options: [
+            OptionSpec("listen", short: "l", .value(placeholder: "host:port"), help: "Address and port to listen on.", default: "0.0.0.0:5060"),
+            OptionSpec("respond", .value(placeholder: "code"), help: "Final response: 200 answers, 300-699 rejects (e.g. 486, 488, 603).", default: "200"),
+            OptionSpec("reason", .value(placeholder: "text"), help: "Reason phrase for a rejection."),
+            OptionSpec("ring", .value(placeholder: "duration"), help: "Ring (180) this long before the final response.", default: "0s"),
+            OptionSpec("echo", help: "Send every received RTP packet back (the standard far end for `siptool call`)."),
+            OptionSpec("audio", .value(placeholder: "file.wav"), help: "Play this WAV file (looped) instead of generated speech-like audio."),
+            OptionSpec("duration", short: "d", .value(placeholder: "duration"), help: "Hang up answered calls after this long (default: wait for the caller's BYE, at most 1 h)."),
+            OptionSpec("calls", short: "n", .value(placeholder: "count"), help: "Stop after this many calls have ended."),
+            OptionSpec("run-for", .value(placeholder: "duration"), help: "Stop after this long."),
+            OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for local RTP ports.", default: "16384-32767"),
+            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to accept, in order: pcmu, pcma.", default: "pcmu,pcma"),
+            OptionSpec("record-dir", .value(placeholder: "directory"), help: "Write each call's received audio to DIRECTORY/CALL-ID.wav."),
+            OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet to this pcap."),
+            OptionSpec("json", help: "Print the report as JSON (schema siptool.answer/1)."),
+        ],
+        examples: [
+            ("siptool answer --listen 127.0.0.1:5080 --echo", "An echo service for `siptool call sip:echo@127.0.0.1:5080`."),
+            ("siptool answer --respond 486 --calls 1", "Reject the next call as busy."),
+            ("siptool answer --ring 3s --duration 20s --pcap inbound.pcap", "Answer inbound trunk calls after 3 s of ringing and keep the capture."),
+        ],
+        run: { arguments, context in try AnswerCommand.run(arguments, context) }
+    )
+
+    static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
+        let command = "answer"
+        let (host, port) = try LiveSupport.hostPort(arguments.value("listen") ?? "0.0.0.0:5060", defaultPort: 5060, option: "listen", command: command)
+        var options = AnswerOptions(listenHost: host, listenPort: port)
+        options.status = try arguments.value("respond") { (text: String) throws(ValueError) -> Int in
+            let code = try ValueParsers.integer(text, in: 200...699)
+            guard code == 200 || code >= 300 else { throw ValueError("use 200 to answer or a code from 300 to 699 to reject") }
+            return code
+        } ?? 200
+        options.reason = arguments.value("reason")
+        options.ringFor = try LiveSupport.duration(arguments, "ring", default: .zero)
+        options.echo = arguments.flag("echo")
+        if let path = arguments.value("audio") { options.audio = try LiveSupport.audio(path: path) }
+        if arguments.value("duration") != nil { options.hangUpAfter = try LiveSupport.duration(arguments, "duration", default: .seconds(10)) }
+        options.calls = try arguments.value("calls") { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...1_000_000) }
+        if arguments.value("run-for") != nil { options.runFor = try LiveSupport.duration(arguments, "run-for", default: .seconds(60)) }
+        if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
+        if arguments.value("codecs") != nil {
+            let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
+                try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in try ValueParsers.choice(item.lowercased(), among: ["pcmu", "pcma"]) }
+            } ?? []
+            options.codecs = names.map { $0 == "pcmu" ? SDPCodec.pcmu : SDPCodec.pcma } + [.telephoneEvent(101)]
+        }
+        let recordDirectory = arguments.value("record-dir")
+        options.record = recordDirectory != nil
+        options.userAgent = "siptool/\(SiptoolMain.version)"
+        let log = PacketLog()
+        Interrupt.install()
+        let stderr = SinkBox(context.stderr)
+        let calls: [AnsweredCall]
+        do {
+            calls = try LiveSupport.onEventLoop { loop in
+                AnswerService.run(options, on: loop, log: log) { address in
+                    stderr.sink.write("siptool answer: listening on \(address.ipAddress ?? host):\(address.port ?? port) (UDP); Ctrl-C stops\n")
+                }
+            }
+        } catch {
+            throw LiveSupport.cliError(error)
+        }
+        if let path = arguments.value("pcap") {
+            do {
+                try log.writePcap(to: path)
+            } catch {
+                throw LiveSupport.cliError(error)
+            }
+        }
+        if let directory = recordDirectory {
+            for call in calls where !call.recorded.isEmpty {
+                let safe = String(call.callID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+                try LiveSupport.writeWAV(call.recorded, path: directory + "/" + safe + ".wav")
+            }
+        }
+        let analysis = log.analyze()
+        let reports = analysis.calls.filter { report in calls.contains { $0.callID == report.summary.callID } }
+        let overview = CallCommand.overview(reports, log: log, counters: analysis.counters)
+        if arguments.flag("json") {
+            let json = JSONValue.object([
+                ("schema", .string("siptool.answer/1")),
+                ("listen", .string("\(host):\(port)")),
+                ("calls", .array(calls.map { call in
+                    .object([
+                        ("call_id", .string(call.callID)),
+                        ("from", .string(call.from)),
+                        ("caller", .string(call.caller)),
+                        ("status", .int(call.status)),
+                        ("confirmed", .bool(call.confirmed)),
+                        ("cancelled", .bool(call.cancelled)),
+                        ("ack_timed_out", .bool(call.ackTimedOut)),
+                        ("ended_by_remote", call.endedByRemote.map { .bool($0) } ?? .null),
+                        ("rtp_sent", .int(call.rtpSent)),
+                        ("rtp_received", .int(call.rtpReceived)),
+                        ("note", .string(call.note)),
+                    ])
+                })),
+                ("analysis", DiagnoseRendering.json(overview, shown: reports)),
+            ])
+            context.stdout.write(json.serialized() + "\n")
+        } else {
+            var out = context.style.bold("\(calls.count) call(s) handled") + "\n"
+            for call in calls {
+                var line = "  \(call.callID) from \(call.caller): \(call.status)"
+                if call.cancelled { line += ", cancelled by the caller" }
+                if call.confirmed { line += ", ACK received" }
+                if call.ackTimedOut { line += ", no ACK (BYE sent after 64*T1)" }
+                if call.status == 200 { line += ", RTP \(call.rtpSent) sent / \(call.rtpReceived) received" }
+                if let byRemote = call.endedByRemote { line += byRemote ? ", ended by the caller" : ", ended by us" }
+                if let note = call.note { line += " (\(note))" }
+                out += line + "\n"
+            }
+            for (index, report) in reports.enumerated() {
+                out += "\n" + DiagnoseRendering.callText(report, number: index + 1, overview: overview, ladder: true, style: context.style)
+            }
+            context.stdout.write(out)
+        }
+        return .success
+    }
+}
+
+/// Lets the event loop write one line to stderr while the main thread only waits for it.
+final class SinkBox: @unchecked Sendable {
+    // Used by one thread at a time: the main thread is blocked in `wait()` meanwhile.
+    let sink: TextSink
+
+    init(_ sink: TextSink) {
+        self.sink = sink
+    }
+}

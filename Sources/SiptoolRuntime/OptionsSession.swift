@@ -1,0 +1,156 @@
+import NIOCore
+import SIPMessages
+import SIPTransaction
+import SIPUserAgent
+
+/// What `siptool options` asks for.
+public struct OptionsRunOptions: Sendable {
+    public var target: SIPURI
+    public var serverHost: String
+    public var serverPort: Int
+    public var count = 4
+    public var interval: Duration = .seconds(1)
+    public var localHost: String?
+    public var username: String?
+    public var password: String?
+    public var userAgent = "siptool"
+
+    public init(target: SIPURI, serverHost: String, serverPort: Int) {
+        self.target = target
+        self.serverHost = serverHost
+        self.serverPort = serverPort
+    }
+}
+
+/// The result of an OPTIONS run: every reply and every ping that got none.
+public struct OptionsOutcome: Sendable {
+    public var server = ""
+    public var local = ""
+    public var replies: [OptionsPing.Reply] = []
+    public var timedOut: [Int] = []
+    public var failures: [String] = []
+    public var interrupted = false
+}
+
+/// Sends OPTIONS pings over UDP through `OptionsPing`, one every `interval`, and waits for the
+/// last one's answer or timeout. Runs on one event loop.
+public final class OptionsSession: @unchecked Sendable {
+    // Confined to `loop`.
+    let loop: EventLoop
+    let options: OptionsRunOptions
+    let server: SocketAddress
+    let sip: UDPSocket
+    var ping: OptionsPing
+    var outcome = OptionsOutcome()
+    var timers: [CallTimer: Scheduled<Void>] = [:]
+    let started = NIODeadline.now()
+    var sent = 0
+    var finished = false
+    var poll: RepeatedTask?
+    let promise: EventLoopPromise<OptionsOutcome>
+
+    private init(loop: EventLoop, options: OptionsRunOptions, server: SocketAddress, sip: UDPSocket, localHost: String) {
+        self.loop = loop
+        self.options = options
+        self.server = server
+        self.sip = sip
+        self.promise = loop.makePromise()
+        var random = SystemRandomNumberGenerator()
+        let token = String(random.next() as UInt64, radix: 36)
+        let sentBy = Addressing.hostPort(localHost, sip.localAddress.port ?? 5060)
+        self.ping = OptionsPing(configuration: OptionsPing.Configuration(
+            target: options.target, from: "<sip:siptool@\(sentBy)>", sentBy: sentBy, transport: "UDP", callIDPrefix: "\(token)@\(localHost)",
+            fromTag: String(random.next() as UInt32, radix: 16), branchPrefix: "z9hG4bK-op\(token)", username: options.username,
+            password: options.password, userAgent: options.userAgent))
+        self.outcome.server = Addressing.hostPort(server.ipAddress ?? options.serverHost, server.port ?? options.serverPort)
+        self.outcome.local = sentBy
+    }
+
+    public static func run(_ options: OptionsRunOptions, on loop: EventLoop) -> EventLoopFuture<OptionsOutcome> {
+        let server: SocketAddress
+        do {
+            server = try Addressing.resolve(host: options.serverHost, port: options.serverPort)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        guard let localHost = options.localHost ?? Addressing.localAddress(toward: server) else {
+            return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server)"))
+        }
+        let box = OptionsBox()
+        return UDPSocket.bind(host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.session?.receive(buffer) })
+            .flatMap { sip in
+                let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)
+                box.session = session
+                session.next()
+                session.poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+                    if Interrupt.requested, !session.finished {
+                        session.outcome.interrupted = true
+                        session.finish()
+                    }
+                }
+                return session.promise.futureResult
+            }
+    }
+
+    private var now: Duration { .nanoseconds((NIODeadline.now() - self.started).nanoseconds) }
+
+    private func next() {
+        guard !self.finished, self.sent < self.options.count else { return }
+        self.sent += 1
+        self.handle(self.ping.ping(now: self.now))
+        if self.sent < self.options.count {
+            self.loop.scheduleTask(in: CallSession.amount(self.options.interval)) { [weak self] in self?.next() }
+        }
+    }
+
+    func receive(_ buffer: ByteBuffer) {
+        guard !self.finished, let message = try? SIPDatagramParser.parse(Array(buffer.readableBytesView)).message,
+            case .response(let response) = message
+        else { return }
+        self.handle(self.ping.receive(response, now: self.now))
+    }
+
+    private func handle(_ events: [OptionsPing.Event]) {
+        for event in events {
+            switch event {
+            case .send(let message):
+                self.sip.send(message.serialized(), to: self.server).whenFailure { [weak self] error in
+                    self?.outcome.failures.append("cannot send to \(self?.outcome.server ?? "?"): \(error)")
+                }
+            case .startTimer(let timer, let duration):
+                self.timers[timer] = self.loop.scheduleTask(in: CallSession.amount(duration)) { [weak self] in
+                    guard let self else { return }
+                    self.timers[timer] = nil
+                    self.handle(self.ping.timerFired(timer, now: self.now))
+                }
+            case .cancelTimer(let timer):
+                self.timers.removeValue(forKey: timer)?.cancel()
+            case .authenticating:
+                break
+            case .reply(let reply):
+                self.outcome.replies.append(reply)
+            case .timedOut(let sequence):
+                self.outcome.timedOut.append(sequence)
+            case .failed(_, let reason):
+                self.outcome.failures.append(reason)
+            }
+        }
+        if self.sent >= self.options.count, self.outcome.replies.count + self.outcome.timedOut.count >= self.options.count || !self.outcome.failures.isEmpty {
+            self.finish()
+        }
+    }
+
+    private func finish() {
+        guard !self.finished else { return }
+        self.finished = true
+        self.poll?.cancel()
+        for timer in self.timers.values { timer.cancel() }
+        let outcome = self.outcome
+        self.sip.close().whenComplete { [promise] _ in promise.succeed(outcome) }
+    }
+}
+
+final class OptionsBox: @unchecked Sendable {
+    // Written once on the event loop before the first ping is sent.
+    var session: OptionsSession?
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SiptoolCLI
+import Testing
+
+/// `siptool answer` as the far end: of a real SIPp UAC, and of `siptool call` (echo, rejection,
+/// codec mismatch, cancel), plus `siptool options` against it. All on loopback, ports 5114-5119,
+/// RTP 16600-16799; the answering side runs in-process on a background thread, time-bounded.
+@Suite(.serialized) struct LiveAnswerInteropTests {
+    /// Runs `siptool answer ARGS` on a background thread; `result()` waits (bounded) for it.
+    final class Background: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var run: Run?
+
+        init(_ arguments: [String]) {
+            DispatchQueue.global().async {
+                self.run = Run(arguments)
+                self.done.signal()
+            }
+            usleep(500_000)  // let it bind
+        }
+
+        func result(seconds: Int = 30) -> Run? {
+            guard self.done.wait(timeout: .now() + .seconds(seconds)) == .success else { return nil }
+            return self.run
+        }
+    }
+
+    func json(_ run: Run?) throws -> [String: Any] {
+        let run = try #require(run, "the command did not finish in time")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\n\(run.stderr)")
+    }
+
+    @Test func sippUACCallIsAnsweredWithAudio() throws {
+        guard let sipp = InteropTests.tool("sipp") else {
+            print("SKIPPED: needs sipp")
+            return
+        }
+        let answer = Background(["answer", "--json", "--listen", "127.0.0.1:5114", "--calls", "1", "--rtp-ports", "16600-16699"])
+        let uac = try InteropTests.start([sipp, "-sn", "uac", "127.0.0.1:5114", "-i", "127.0.0.1", "-p", "5116", "-m", "1", "-d", "1500", "-mp", "16750", "-nostdin"], log: "/tmp/siptool-answer-uac.log")
+        uac.wait(seconds: 15)
+        let report = try self.json(answer.result())
+        let call = try #require((report["calls"] as? [[String: Any]])?.first)
+        #expect(call["status"] as? Int == 200)
+        #expect(call["confirmed"] as? Bool == true, "SIPp's ACK arrived")
+        #expect(call["ended_by_remote"] as? Bool == true, "SIPp hung up with BYE")
+        #expect((call["rtp_sent"] as? Int ?? 0) > 40, "about 1.5 s of audio was sent")
+        #expect((call["caller"] as? String) == "127.0.0.1:5116")
+    }
+
+    @Test func callToEchoingAnswerPassesAndRejectionsFail() throws {
+        let echo = Background(["answer", "--json", "--listen", "127.0.0.1:5115", "--echo", "--calls", "1", "--rtp-ports", "16700-16749"])
+        let call = Run(["call", "--json", "--duration", "1500ms", "--rtp-ports", "16600-16699", "sip:echo@127.0.0.1:5115"])
+        #expect(call.status == 0, "\(call.stdout)")
+        let answered = try self.json(echo.result())
+        let echoed = try #require((answered["calls"] as? [[String: Any]])?.first)
+        #expect(echoed["ended_by_remote"] as? Bool == true)
+        #expect((echoed["rtp_received"] as? Int ?? 0) > 60)
+        #expect(echoed["rtp_received"] as? Int == echoed["rtp_sent"] as? Int, "echo sends back every packet")
+
+        let busy = Background(["answer", "--json", "--listen", "127.0.0.1:5115", "--respond", "603", "--calls", "1"])
+        let declined = Run(["call", "--json", "--rtp-ports", "16600-16699", "sip:x@127.0.0.1:5115"])
+        #expect(declined.status == 1)
+        #expect(try self.json(declined)["final_status"] as? Int == 603)
+        _ = busy.result()
+    }
+
+    @Test func codecMismatchIs488WithTheSharedFinding() throws {
+        let answer = Background(["answer", "--json", "--listen", "127.0.0.1:5117", "--codecs", "pcma", "--calls", "1"])
+        // siptool call offers PCMU (and telephone-event) only; the answer side accepts only PCMA.
+        let call = Run(["call", "--json", "--codecs", "pcmu", "--rtp-ports", "16600-16699", "sip:x@127.0.0.1:5117"])
+        #expect(call.status == 1)
+        let report = try self.json(call)
+        #expect(report["final_status"] as? Int == 488)
+        let analysis = try #require(report["analysis"] as? [String: Any])
+        let findings = (analysis["calls"] as? [[String: Any]])?.first?["findings"] as? [[String: Any]] ?? []
+        let codec = findings.first { $0["code"] as? String == "sdp.no-common-codec" }
+        #expect(codec != nil, "\(findings.map { $0["code"] ?? "" })")
+        let answered = try self.json(answer.result())
+        #expect(((answered["calls"] as? [[String: Any]])?.first?["note"] as? String)?.contains("no common codec") == true)
+    }
+
+    @Test func ringTimeoutCancelsAndTheAnswerSideSees487() throws {
+        let answer = Background(["answer", "--json", "--listen", "127.0.0.1:5118", "--ring", "10s", "--calls", "1"])
+        let call = Run(["call", "--json", "--ring-timeout", "1s", "--rtp-ports", "16600-16699", "sip:x@127.0.0.1:5118"])
+        #expect(call.status == 1)
+        #expect(try self.json(call)["failure"] as? String == "cancelled")
+        let answered = try self.json(answer.result())
+        let record = try #require((answered["calls"] as? [[String: Any]])?.first)
+        #expect(record["cancelled"] as? Bool == true)
+        #expect(record["status"] as? Int == 487)
+    }
+
+    @Test func optionsPingsTheAnswerService() throws {
+        let answer = Background(["answer", "--listen", "127.0.0.1:5119", "--run-for", "2s"])
+        let ping = Run(["options", "--json", "-c", "2", "-i", "100ms", "127.0.0.1:5119"])
+        #expect(ping.status == 0)
+        let report = try self.json(ping)
+        let replies = try #require(report["replies"] as? [[String: Any]])
+        #expect(replies.count == 2)
+        #expect(replies.allSatisfy { $0["status"] as? Int == 200 })
+        #expect((replies.first?["seen_from"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        #expect((replies.first?["allow"] as? String)?.contains("INVITE") == true)
+        #expect((report["nat"] as? String)?.contains("no NAT") == true)
+        _ = answer.result()
+    }
+}
