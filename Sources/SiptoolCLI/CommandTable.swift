@@ -6,6 +6,7 @@ public enum CommandTable {
         CallCommand.spec,
         AnswerCommand.spec,
         OptionsCommand.spec,
+        RegisterCommand.spec,
         LintCommand.spec,
         HelpCommands.help,
         HelpCommands.version,
