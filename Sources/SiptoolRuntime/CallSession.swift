@@ -28,6 +28,8 @@ public struct CallOptions: Sendable {
     public var ringTimeout: Duration = .seconds(60)
     public var localHost: String?
     public var localPort: Int = 0
+    /// UDP or TCP for SIP.
+    public var transport: SIPClientTransport.Kind = .udp
     public var rtpPorts: ClosedRange<Int> = 16384...32767
     public var codecs: [SDPCodec] = [.pcmu, .pcma, .telephoneEvent(101)]
     public var ptimeMs = 20
@@ -73,6 +75,7 @@ public struct CallOutcome: Sendable {
     public var firstRTPOutAfterAnswerMs: Double?
     public var local: String = ""
     public var server: String = ""
+    public var transport = "UDP"
     public var authenticationRounds = 0
     /// Decoded received audio when recording was asked for.
     public var recorded: [Int16] = []
@@ -86,7 +89,7 @@ public final class CallSession: @unchecked Sendable {
     let options: CallOptions
     let log: PacketLog
     let server: SocketAddress
-    let sip: UDPSocket
+    let sip: SIPClientTransport
     let media: MediaSession
     let localHost: String
     var call: OutboundCall
@@ -101,7 +104,7 @@ public final class CallSession: @unchecked Sendable {
     let promise: EventLoopPromise<CallOutcome>
     var finished = false
 
-    private init(loop: EventLoop, options: CallOptions, log: PacketLog, server: SocketAddress, sip: UDPSocket, media: MediaSession, localHost: String) {
+    private init(loop: EventLoop, options: CallOptions, log: PacketLog, server: SocketAddress, sip: SIPClientTransport, media: MediaSession, localHost: String) {
         self.loop = loop
         self.options = options
         self.log = log
@@ -115,9 +118,10 @@ public final class CallSession: @unchecked Sendable {
         let localPort = sip.localAddress.port ?? 5060
         let sentBy = Addressing.hostPort(localHost, localPort)
         let from = (options.displayName.map { "\"\($0)\" " } ?? "") + "<sip:\(options.fromUser)@\(options.fromDomain)>"
+        let contactParameters = sip.kind == .tcp ? ";transport=tcp" : ""
         var configuration = OutboundCallConfiguration(
             requestURI: options.target, from: from, to: "<\(options.target.raw)>",
-            contact: "<sip:\(options.fromUser)@\(sentBy)>", sentBy: sentBy, transport: "UDP",
+            contact: "<sip:\(options.fromUser)@\(sentBy)\(contactParameters)>", sentBy: sentBy, transport: sip.kind.rawValue,
             callID: "\(token)@\(localHost)", fromTag: String(random.next() as UInt32, radix: 16),
             branchPrefix: "z9hG4bK-st\(token)", username: options.username, password: options.password,
             extraHeaders: options.extraHeaders, userAgent: options.userAgent)
@@ -128,6 +132,7 @@ public final class CallSession: @unchecked Sendable {
         self.call = OutboundCall(configuration: configuration)
         self.outcome = CallOutcome(callID: configuration.callID)
         self.outcome.local = sentBy
+        self.outcome.transport = sip.kind.rawValue
         self.outcome.server = Addressing.hostPort(server.ipAddress ?? options.serverHost, server.port ?? options.serverPort)
     }
 
@@ -144,11 +149,8 @@ public final class CallSession: @unchecked Sendable {
             return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server): check the network and routes"))
         }
         let box = CallBox()
-        return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
-            box.session?.receiveSIP(buffer, from: from)
-        })
-        .flatMapError { error in
-            loop.makeFailedFuture(RuntimeError(.network, "cannot bind SIP on \(Addressing.hostPort(localHost, options.localPort)): \(error)"))
+        return SIPClientTransport.open(options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop) { message, bytes, source in
+            box.session?.receiveSIP(message, bytes: bytes, from: source)
         }
         .flatMap { sip in
             MediaSession.open(host: localHost, ports: options.rtpPorts, on: loop, log: log)
@@ -197,19 +199,26 @@ public final class CallSession: @unchecked Sendable {
         .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    func receiveSIP(_ buffer: ByteBuffer, from source: SocketAddress) {
-        let bytes = Array(buffer.readableBytesView)
-        self.log.record(bytes, from: source, to: self.sip.localAddress)
-        guard !self.finished, let message = try? SIPDatagramParser.parse(bytes).message,
-            message.headers.callID == self.outcome.callID
-        else { return }
+    func receiveSIP(_ message: SIPMessage?, bytes: [UInt8], from source: SocketAddress) {
+        if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.localAddress, tcp: self.sip.kind == .tcp) }
+        guard !self.finished else { return }
+        guard let message else {
+            if self.sip.kind == .tcp {
+                // The stream cannot be framed any more: the connection is closed.
+                self.mark("unreadable SIP on the TCP connection: closing it")
+                self.handle(self.call.transportFailed())
+                if self.call.phase == .ended { self.finish() }
+            }
+            return
+        }
+        guard message.headers.callID == self.outcome.callID else { return }
         self.handle(self.call.receive(message))
     }
 
     private func send(_ message: SIPMessage) {
         let bytes = message.serialized()
-        self.log.record(bytes, from: self.sip.localAddress, to: self.server)
-        self.sip.send(bytes, to: self.server).whenFailure { [weak self] error in
+        self.log.record(bytes, from: self.sip.localAddress, to: self.server, tcp: self.sip.kind == .tcp)
+        self.sip.send(bytes).whenFailure { [weak self] error in
             guard let self, !self.finished else { return }
             self.mark("sending failed: \(error)")
             self.handle(self.call.transportFailed())

@@ -18,6 +18,8 @@ public final class PacketLog: @unchecked Sendable {
         public var source: SocketAddress
         public var destination: SocketAddress
         public var bytes: [UInt8]
+        /// A SIP message carried over TCP (one segment per message in the pcap).
+        public var isTCP = false
     }
 
     public private(set) var records: [Record] = []
@@ -37,26 +39,37 @@ public final class PacketLog: @unchecked Sendable {
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 
-    public func record(_ bytes: [UInt8], from source: SocketAddress, to destination: SocketAddress, at time: Int64 = PacketLog.now()) {
+    public func record(_ bytes: [UInt8], from source: SocketAddress, to destination: SocketAddress, tcp: Bool = false, at time: Int64 = PacketLog.now()) {
         guard self.records.count < self.limit else {
             self.dropped += 1
             return
         }
-        self.records.append(Record(unixNanoseconds: time, source: source, destination: destination, bytes: bytes))
+        self.records.append(Record(unixNanoseconds: time, source: source, destination: destination, bytes: bytes, isTCP: tcp))
     }
 
-    /// Each record as an Ethernet/IP/UDP frame (LINKTYPE 1), in time order.
+    /// Each record as an Ethernet/IP/UDP (or TCP) frame (LINKTYPE 1), in time order.
     public func frames() -> [(nanoseconds: Int64, bytes: [UInt8])] {
-        self.records.sorted { $0.unixNanoseconds < $1.unixNanoseconds }.compactMap { record in
-            guard let frame = Self.frame(record) else { return nil }
+        var sequences: [String: UInt32] = [:]
+        return self.records.sorted { $0.unixNanoseconds < $1.unixNanoseconds }.compactMap { record in
+            guard let frame = Self.frame(record, sequences: &sequences) else { return nil }
             return (record.unixNanoseconds, frame)
         }
     }
 
-    static func frame(_ record: Record) -> [UInt8]? {
+    static func frame(_ record: Record, sequences: inout [String: UInt32]) -> [UInt8]? {
         guard let sourceIP = record.source.ipAddress, let destinationIP = record.destination.ipAddress,
             let sourcePort = record.source.port, let destinationPort = record.destination.port
         else { return nil }
+        if record.isTCP {
+            guard let source = NetworkAddress(sourceIP), let destination = NetworkAddress(destinationIP) else { return nil }
+            let forward = "\(record.source)>\(record.destination)"
+            let backward = "\(record.destination)>\(record.source)"
+            let sequence = sequences[forward] ?? 1
+            sequences[forward] = sequence &+ UInt32(record.bytes.count)
+            return TCPFrames.frame(
+                source: (source.bytes, UInt16(sourcePort)), destination: (destination.bytes, UInt16(destinationPort)),
+                sequence: sequence, acknowledgement: sequences[backward] ?? 1, payload: record.bytes)
+        }
         if let source = FrameBuilder.ipv4(sourceIP), let destination = FrameBuilder.ipv4(destinationIP) {
             return FrameBuilder.ethernetIPv4UDP(
                 source: (source, UInt16(sourcePort)), destination: (destination, UInt16(destinationPort)), payload: record.bytes)

@@ -52,6 +52,27 @@ import Testing
         }
     }
 
+    @Test func callOverTCPIsFramedAndCapturedAsTCP() throws {
+        guard let sipp = self.sipp() else { return }
+        let uas = try InteropTests.start([sipp, "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", "5111", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "16720"], log: "/tmp/siptool-live-tcp.log")
+        defer { uas.stop(SIGTERM, seconds: 5) }
+        usleep(400_000)
+        let pcap = "/tmp/siptool-live-tcp-\(getpid()).pcap"
+        defer { unlink(pcap) }
+        let run = Run(["call", "--json", "-t", "tcp", "--duration", "1s", "--rtp-ports", "16600-16699", "--pcap", pcap, "sip:echo@127.0.0.1:5111"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let report = try self.json(run)
+        #expect(report["transport"] as? String == "TCP")
+        let call = try #require(((report["analysis"] as? [String: Any])?["calls"] as? [[String: Any]])?.first)
+        #expect(call["transport"] as? String == "TCP")
+        #expect(call["final_status"] as? Int == 200)
+        // diagnose reads the pcap's TCP segments as the same call.
+        let diagnosed = Run(["diagnose", "--json", pcap])
+        let again = try #require(((try self.json(diagnosed))["calls"] as? [[String: Any]])?.first)
+        #expect(again["transport"] as? String == "TCP")
+        #expect(again["ending"] as? String == "BYE from caller")
+    }
+
     @Test func busyCalleeFailsWithTheSharedFindingCode() throws {
         guard let sipp = self.sipp() else { return }
         let scenario = SourceTree.root + "/scenarios/sipp/uas-busy.xml"

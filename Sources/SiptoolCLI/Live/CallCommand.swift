@@ -14,7 +14,7 @@ enum CallCommand {
         name: "call",
         abstract: "Place a test call through a SIP trunk and report signalling, audio each way and quality.",
         discussion: """
-            Sends an INVITE (SDP offer: PCMU, PCMA, telephone-event) over UDP to the trunk, answers digest \
+            Sends an INVITE (SDP offer: PCMU, PCMA, telephone-event) over UDP or TCP to the trunk, answers digest \
             challenges, sends speech-like test audio (or --audio FILE.wav) for --duration once answered, \
             receives the far end's RTP, then hangs up. The verdict comes from the same analysis as \
             `siptool diagnose` run on the call's own packets, so the findings have the same codes and words. \
@@ -36,6 +36,7 @@ enum CallCommand {
             OptionSpec("header", short: "H", .value(placeholder: "'Name: value'"), help: "Add a header to the INVITE (e.g. 'X-Agent-Id: 42').", repeatable: true),
             OptionSpec("duration", short: "d", .value(placeholder: "duration"), help: "How long to keep the answered call up.", default: "10s"),
             OptionSpec("ring-timeout", .value(placeholder: "duration"), help: "Give up (CANCEL) when unanswered after this long.", default: "60s"),
+            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp"), help: "SIP transport.", default: "udp"),
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for SIP and RTP (default: the one routing to the trunk)."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port (default: any free one).", default: "0"),
             OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for the local RTP port.", default: "16384-32767"),
@@ -171,6 +172,11 @@ enum CallCommand {
         options.duration = try LiveSupport.duration(arguments, "duration", default: .seconds(10))
         options.ringTimeout = try LiveSupport.duration(arguments, "ring-timeout", default: .seconds(60))
         options.dtmfAt = try LiveSupport.duration(arguments, "dtmf-at", default: .seconds(2))
+        if let transport = try arguments.value("transport", { (text: String) throws(ValueError) -> String in
+            try ValueParsers.choice(text.lowercased(), among: ["udp", "tcp"])
+        }) {
+            options.transport = transport == "tcp" ? .tcp : .udp
+        }
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
@@ -211,7 +217,7 @@ enum CallCommand {
     }
 
     static func text(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, style: TerminalStyle, log: PacketLog, counters: AnalyzerCounters) -> String {
-        var out = style.bold("Calling \(options.target.raw)") + " via \(outcome.server) (UDP) from \(outcome.local)\n\n"
+        var out = style.bold("Calling \(options.target.raw)") + " via \(outcome.server) (\(outcome.transport)) from \(outcome.local)\n\n"
         for moment in outcome.timeline {
             let ms = DiagnoseRendering.fixed(moment.ms, 0)
             out += String(repeating: " ", count: max(0, 8 - ms.count)) + ms + " ms  " + moment.label + "\n"
@@ -251,6 +257,7 @@ enum CallCommand {
             ("schema", .string("siptool.call/1")),
             ("target", .string(options.target.raw)),
             ("server", .string(outcome.server)),
+            ("transport", .string(outcome.transport)),
             ("local", .string(outcome.local)),
             ("call_id", .string(outcome.callID)),
             ("answered", .bool(outcome.answered)),

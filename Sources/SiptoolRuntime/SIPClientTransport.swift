@@ -1,0 +1,116 @@
+import NIOCore
+import NIOPosix
+import SIPMessages
+
+/// The SIP transport between a live command and one server: a UDP socket, or a TCP connection
+/// framed by Content-Length (RFC 3261 §18.3). Delivers whole messages with their raw bytes.
+public final class SIPClientTransport: @unchecked Sendable {
+    // Confined to the channel's event loop.
+    public enum Kind: String, Sendable {
+        case udp = "UDP"
+        case tcp = "TCP"
+    }
+
+    public let kind: Kind
+    public let localAddress: SocketAddress
+    public let server: SocketAddress
+    private let udp: UDPSocket?
+    private let tcp: Channel?
+
+    private init(kind: Kind, localAddress: SocketAddress, server: SocketAddress, udp: UDPSocket?, tcp: Channel?) {
+        self.kind = kind
+        self.localAddress = localAddress
+        self.server = server
+        self.udp = udp
+        self.tcp = tcp
+    }
+
+    /// A message (or unparseable bytes, `message` nil) from `source`, on the event loop.
+    public typealias Receiver = @Sendable (_ message: SIPMessage?, _ bytes: [UInt8], _ source: SocketAddress) -> Void
+
+    /// Opens the transport: binds UDP, or connects TCP to `server` (the connect is bounded by 5 s).
+    public static func open(
+        _ kind: Kind, localHost: String, localPort: Int, server: SocketAddress, on loop: EventLoop, receive: @escaping Receiver
+    ) -> EventLoopFuture<SIPClientTransport> {
+        switch kind {
+        case .udp:
+            return UDPSocket.bind(host: localHost, port: localPort, on: loop, onReceive: { buffer, source in
+                let bytes = Array(buffer.readableBytesView)
+                receive(try? SIPDatagramParser.parse(bytes).message, bytes, source)
+            })
+            .flatMapError { error in
+                loop.makeFailedFuture(RuntimeError(.network, "cannot bind SIP on \(Addressing.hostPort(localHost, localPort)): \(error)"))
+            }
+            .map { SIPClientTransport(kind: .udp, localAddress: $0.localAddress, server: server, udp: $0, tcp: nil) }
+        case .tcp:
+            var bootstrap = ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(5))
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(server: server, receive: receive))
+                    }
+                }
+            if localPort != 0 || localHost != "0.0.0.0" {
+                if let local = try? SocketAddress(ipAddress: localHost, port: localPort) { bootstrap = bootstrap.bind(to: local) }
+            }
+            return bootstrap.connect(to: server)
+                .flatMapError { error in
+                    loop.makeFailedFuture(RuntimeError(.network, "cannot connect over TCP to \(server): \(error)"))
+                }
+                .flatMapThrowing { channel in
+                    guard let local = channel.localAddress else { throw RuntimeError(.network, "the TCP connection has no local address") }
+                    return SIPClientTransport(kind: .tcp, localAddress: local, server: server, udp: nil, tcp: channel)
+                }
+        }
+    }
+
+    /// Sends one message's bytes to the server.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
+        if let udp { return udp.send(bytes, to: self.server) }
+        guard let tcp else { fatalError("a transport is either UDP or TCP") }
+        var buffer = tcp.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return tcp.writeAndFlush(buffer)
+    }
+
+    public func close() -> EventLoopFuture<Void> {
+        if let udp { return udp.close() }
+        return self.tcp?.close().recover { _ in } ?? self.localEventLoop.makeSucceededVoidFuture()
+    }
+
+    private var localEventLoop: EventLoop { (self.tcp?.eventLoop ?? self.udp?.channel.eventLoop)! }
+}
+
+/// Frames SIP on a TCP stream and hands each message up. A framing error (no Content-Length,
+/// garbage) closes the connection: RFC 3261 §18.3 leaves no way to find the next message.
+final class SIPStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var parser = SIPStreamParser()
+    private let server: SocketAddress
+    private let receive: SIPClientTransport.Receiver
+
+    init(server: SocketAddress, receive: @escaping SIPClientTransport.Receiver) {
+        self.server = server
+        self.receive = receive
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        self.parser.append(buffer.readableBytesView)
+        do {
+            while let message = try self.parser.nextMessage() {
+                self.receive(message, message.serialized(), self.server)
+            }
+        } catch {
+            self.receive(nil, [], self.server)
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
