@@ -154,6 +154,31 @@ struct CallCapture {
         #expect(oneWay.contains("RFC 1918"))
     }
 
+    @Test func rtpSentToAPrivateAddressSeenOnThePublicSideIsOneWay() throws {
+        var capture = CallCapture()
+        // The caller signals from 203.0.113.5 but announces 10.0.0.2: the callee's RTP to 10.0.0.2
+        // is seen leaving, yet it cannot arrive; an Internet router answered it with ICMP.
+        capture.setUp(callerMedia: ("10.0.0.2", 40000), calleeMedia: ("198.51.100.10", 30000))
+        capture.media([(("203.0.113.5", 40000), ("198.51.100.10", 30000), 0x1111), (("198.51.100.10", 30000), ("10.0.0.2", 40000), 0x2222)], count: 60)
+        // ICMP network unreachable (3/0) from 198.51.100.1, quoting the IP header and 8 bytes of one of those packets.
+        let quoted = FrameBuilder.ipv4UDP(source: (FrameBuilder.ipv4("198.51.100.10")!, 30000), destination: (FrameBuilder.ipv4("10.0.0.2")!, 40000), payload: CallCapture.rtp(seq: 1, ts: 0, ssrc: 0x2222))
+        let icmp: [UInt8] = [3, 0, 0, 0, 0, 0, 0, 0] + quoted.prefix(28)
+        var ip: [UInt8] = [0x45, 0, 0, UInt8(20 + icmp.count), 0, 0, 0, 0, 64, 1, 0, 0, 198, 51, 100, 1, 198, 51, 100, 10]
+        let checksum = FrameBuilder.internetChecksum(ip)
+        ip[10] = UInt8(checksum >> 8)
+        ip[11] = UInt8(checksum & 0xFF)
+        capture.time += 1_000_000
+        capture.frames.append((capture.time, FrameBuilder.ethernet(etherType: FrameBuilder.etherTypeIPv4, payload: ip + icmp)))
+        capture.bye()
+        let (run, json) = try self.diagnose(capture)
+        #expect(run.status == 1)
+        let summary = self.findings(json).first { $0["code"] as? String == "media.one-way" }?["summary"] as? String ?? ""
+        #expect(summary.contains("no audio callee -> caller"), "\(self.codes(json))")
+        #expect(summary.contains("10.0.0.2:40000") && summary.contains("203.0.113.5:40000"), "\(summary)")
+        #expect(summary.contains("ICMP network unreachable from 198.51.100.1"), "\(summary)")
+        #expect(self.codes(json).contains("nat.asymmetric-rtp"))
+    }
+
     @Test func asymmetricRTPSourceIsNAT() throws {
         var capture = CallCapture()
         capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))

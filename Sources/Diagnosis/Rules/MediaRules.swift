@@ -53,9 +53,13 @@ enum MediaRules {
         let answered = call.events.first { ($0.statusCode ?? 0) / 100 == 2 && $0.message.cseq?.method == .invite && !$0.isRetransmission }
         let audio = streams.filter { $0.packets >= 2 && !$0.isOnlyEvents }
 
-        // Direction by destination: RTP sent to an announced address is audio for that side.
-        let toCallee = audio.filter { plan.calleeMedia != nil && $0.destination == plan.calleeMedia! }
-        let toCaller = audio.filter { plan.callerMedia != nil && $0.destination == plan.callerMedia! }
+        // Direction by destination: RTP sent to an announced address is audio for that side, unless
+        // the capture shows it cannot arrive there (see `Undelivered`).
+        let undelivered = Undelivered(call: call, plan: plan, icmpErrors: icmpErrors)
+        let sentToCallee = audio.filter { plan.calleeMedia != nil && $0.destination == plan.calleeMedia! }
+        let sentToCaller = audio.filter { plan.callerMedia != nil && $0.destination == plan.callerMedia! }
+        let toCallee = sentToCallee.filter { undelivered.reason(for: $0) == nil }
+        let toCaller = sentToCaller.filter { undelivered.reason(for: $0) == nil }
 
         if let answered, let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia, context.captureHasRTP {
             let callEnd = call.events.last?.time ?? answered.time
@@ -72,11 +76,15 @@ enum MediaRules {
                 evidence.append(Evidence(frame: error.frameNumber, time: context.seconds(error.timestamp), "ICMP", error.description))
             }
             if toCallee.isEmpty && toCaller.isEmpty {
+                let sentButLost = sentToCallee + sentToCaller
                 if talkSeconds >= 1 {
                     let privateSides = [callerMedia, calleeMedia].filter { IPAddressClassifier.classify($0.address.description).isNonRoutable }
                     var text = "the call was answered and lasted \(Format.seconds(talkSeconds)), but no RTP was seen in either "
                         + "direction (caller asked for audio at \(callerMedia), callee at \(calleeMedia))"
-                    if !privateSides.isEmpty {
+                    if !sentButLost.isEmpty {
+                        text = "the call was answered and lasted \(Format.seconds(talkSeconds)), but no audio can arrive either way: "
+                            + sentButLost.map { "\($0.source) -> \($0.destination): \(undelivered.reason(for: $0) ?? "not delivered")" }.joined(separator: "; ")
+                    } else if !privateSides.isEmpty {
                         text += "; \(privateSides.map(\.description).joined(separator: " and ")) cannot be reached from the "
                             + "Internet, and if both ends wait to hear from the other before sending (symmetric RTP "
                             + "latching), nobody sends first"
@@ -94,19 +102,34 @@ enum MediaRules {
                 let flowing = missingToCallee ? toCaller : toCallee
                 let (from, to) = missingToCallee ? ("caller", "callee") : ("callee", "caller")
                 let sent = flowing.reduce(0) { $0 + $1.packets }
-                var text = "one-way audio: RTP flowed \(to) -> \(from) (\(sent) packets to \(flowing[0].destination)) but none "
-                    + "reached the \(to)'s announced address \(missingTarget) from the \(from)"
+                let lost = missingToCallee ? sentToCallee : sentToCaller
+                var text = "one-way audio, no audio \(from) -> \(to): RTP flowed \(to) -> \(from) (\(sent) packets to "
+                    + "\(flowing[0].destination))"
+                // The reasons a lost stream carries already say "private address" and "ICMP".
+                let lostReason = lost.first.flatMap { undelivered.reason(for: $0) }
+                if let stream = lost.first {
+                    // The capture saw the packets leave towards the announced address, but they cannot get there.
+                    text += ", but the \(from)'s \(stream.packets) packets from \(stream.source) to the \(to)'s announced "
+                        + "address \(missingTarget) cannot arrive"
+                    if let lostReason { text += " (\(lostReason))" }
+                } else {
+                    text += " but none reached the \(to)'s announced address \(missingTarget) from the \(from)"
+                }
                 // Where did the silent side's packets go instead, if anywhere?
                 let misdirected = audio.filter { $0.destination != calleeMedia && $0.destination != callerMedia }
                 if let stray = misdirected.first {
                     text += "; RTP was seen going to \(stray.destination) instead (\(stray.packets) packets from \(stray.source))"
                 }
+                // Where the other side's audio really comes from is where the silent side should send.
+                if let source = flowing.first?.source, source != missingTarget {
+                    text += "; the \(to)'s RTP comes from \(source), not from \(missingTarget)"
+                }
                 let missingClass = IPAddressClassifier.classify(missingTarget.address.description)
-                if missingClass.isNonRoutable && missingClass != .documentation {
+                if missingClass.isNonRoutable && missingClass != .documentation && lostReason == nil {
                     text += "; \(missingTarget.address) is \(missingClass.withArticle) address, which the \(from) cannot reach"
                 }
                 let icmp = missingToCallee ? icmpForCallee : icmpForCaller
-                if let first = icmp.first {
+                if let first = icmp.first, lostReason == nil {
                     text += "; the network answered with ICMP \(first.kindDescription) from \(first.reporter)"
                 }
                 findings.append(Finding(
@@ -123,7 +146,7 @@ enum MediaRules {
 
         // NAT on media: RTP arriving from another address/port than its sender's SDP announced.
         if let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia {
-            for (stream, announced, who) in toCaller.map({ ($0, calleeMedia, "callee") }) + toCallee.map({ ($0, callerMedia, "caller") })
+            for (stream, announced, who) in sentToCaller.map({ ($0, calleeMedia, "callee") }) + sentToCallee.map({ ($0, callerMedia, "caller") })
             where stream.source != announced {
                 findings.append(Finding(
                     .natAsymmetricRTP, .warning,
@@ -158,6 +181,50 @@ enum MediaRules {
             findings += Self.quality(stream, context: context)
         }
         return findings
+    }
+
+    /// RTP the capture saw going to an announced address can still fail to arrive, and the capture
+    /// shows it in two ways: the network answered it with ICMP destination unreachable (network,
+    /// host or port unreachable, administratively prohibited), or the address is private (RFC 1918,
+    /// RFC 6598, ULA, link-local) while the side that announced it signals from a public address at
+    /// this capture point, so the packet is on the public side of that side's NAT and no router
+    /// delivers it. A port unreachable counts only when it still came a second after the stream
+    /// started (an early one may only mean the far end opened its socket late); Linux rate-limits
+    /// the other kinds so hard that often only the first packets are answered.
+    struct Undelivered {
+        var privateTargets: [Endpoint: String] = [:]
+        var icmp: [ICMPError]
+
+        init(call: CallRecord, plan: MediaPlan, icmpErrors: [ICMPError]) {
+            self.icmp = icmpErrors.filter(\.isDestinationUnreachable)
+            self.notePrivate(plan.callerMedia, signalling: call.callerEndpoint?.address, who: "caller")
+            self.notePrivate(plan.calleeMedia, signalling: call.calleeEndpoint?.address, who: "callee")
+        }
+
+        private mutating func notePrivate(_ media: Endpoint?, signalling: NetworkAddress?, who: String) {
+            guard let media, let signalling else { return }
+            let mediaClass = IPAddressClassifier.classify(media.address.description)
+            let signallingClass = IPAddressClassifier.classify(signalling.description)
+            guard mediaClass.isNonRoutable, mediaClass != .documentation, mediaClass != .loopback, mediaClass != .unspecified,
+                !signallingClass.isNonRoutable || signallingClass == .documentation
+            else { return }
+            self.privateTargets[media] = "\(media.address) is \(mediaClass.withArticle) address and the \(who)'s "
+                + "signalling comes from \(signalling): the \(who) is behind NAT"
+        }
+
+        /// Why `stream` cannot reach its destination, or nil when nothing says so.
+        func reason(for stream: RTPStreamReport) -> String? {
+            var reasons: [String] = []
+            if let text = self.privateTargets[stream.destination] { reasons.append(text) }
+            let errors = self.icmp.filter {
+                $0.originalDestination == stream.destination && $0.originalSource.address == stream.source.address
+                    && (!$0.isPortUnreachable || $0.timestamp.milliseconds(since: stream.firstTime) >= 1000)
+            }
+            if let first = errors.first {
+                reasons.append("\(errors.count) ICMP \(first.kindDescription) from \(first.reporter) answered them")
+            }
+            return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+        }
     }
 
     static func quality(_ stream: RTPStreamReport, context: RuleContext) -> [Finding] {

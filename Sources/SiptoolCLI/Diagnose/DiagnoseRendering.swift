@@ -308,6 +308,17 @@ enum DiagnoseRendering {
                     ("frame", .int(digit.frame)),
                 ])
             })),
+            // What the receiver of this stream said about it in RTCP report blocks (RFC 3550 §6.4).
+            ("rtcp", .array(stream.rtcp.map { report in
+                .object([
+                    ("reporter", .string(report.reporter.description)),
+                    ("frame", .int(report.frame)),
+                    ("fraction_lost_pct", .number(report.fractionLostPercent, decimals: 1)),
+                    ("cumulative_lost", .int(report.cumulativeLost)),
+                    ("jitter_ms", .number(report.jitterMs, decimals: 2)),
+                    ("round_trip_ms", .number(report.roundTripMs, decimals: 2)),
+                ])
+            })),
         ])
     }
 }
