@@ -60,12 +60,12 @@ import Testing
     /// Real speech for the callers to send: espeak-ng, then sox to 8 kHz mono as raw mu-law
     /// (`speech.ulaw`, what SIPp's rtp_stream plays) and 16-bit PCM WAV (`speech.wav`, repeated
     /// three times so a baresip prompt outlasts the call).
-    static func makeSpeech(in directory: String, tools: Tools) throws {
+    static func makeSpeech(in directory: String, espeak: String, sox: String) throws {
         let log = directory + "/speech.log"
         let text = "Hello, this is a test call through the network lab. One, two, three, four, five."
-        guard Self.run([tools.espeak, "-w", directory + "/raw.wav", text], log: log) == 0,
-            Self.run([tools.sox, directory + "/raw.wav", "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", directory + "/speech.ulaw"], log: log) == 0,
-            Self.run([tools.sox, directory + "/raw.wav", "-r", "8000", "-c", "1", "-e", "signed", "-b", "16", directory + "/speech.wav", "repeat", "3"], log: log) == 0
+        guard Self.run([espeak, "-w", directory + "/raw.wav", text], log: log) == 0,
+            Self.run([sox, directory + "/raw.wav", "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", directory + "/speech.ulaw"], log: log) == 0,
+            Self.run([sox, directory + "/raw.wav", "-r", "8000", "-c", "1", "-e", "signed", "-b", "16", directory + "/speech.wav", "repeat", "3"], log: log) == 0
         else { throw SetupError(description: "cannot make speech: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")) }
     }
 
@@ -170,7 +170,7 @@ import Testing
         guard let tools = Self.requireTools() else { return }
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.makeSpeech(in: directory, tools: tools)
+        try Self.makeSpeech(in: directory, espeak: tools.espeak, sox: tools.sox)
         let lab = Lab(tools: tools, directory: directory)
         defer { #expect(lab.close().isEmpty, "namespaces left behind") }
         try lab.add("lan", "nat", "inet", "car")
@@ -230,7 +230,7 @@ import Testing
         guard let tools = Self.requireTools() else { return }
         let directory = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.makeSpeech(in: directory, tools: tools)
+        try Self.makeSpeech(in: directory, espeak: tools.espeak, sox: tools.sox)
         let lab = Lab(tools: tools, directory: directory)
         defer { #expect(lab.close().isEmpty, "namespaces left behind") }
         try lab.add("a", "fw", "b")
