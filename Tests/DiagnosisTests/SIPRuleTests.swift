@@ -216,7 +216,11 @@ struct CallScript {
         script.send(CallScript.response("487 Request Terminated"), afterMs: 5)
         let report = script.report()
         #expect(report.summary.ending == .cancelled)
-        #expect(report.findings.contains { $0.code == .callCancelled && $0.severity == .info })
+        let cancelled = report.findings.first { $0.code == .callCancelled }
+        #expect(cancelled?.severity == .info)
+        // It rang from the 180 to the CANCEL 5 s later (not the 40 ms post-dial delay), and the caller sent it.
+        #expect(cancelled?.summary.contains("ringing for 5.00 s") == true, "\(cancelled?.summary ?? "")")
+        #expect(cancelled?.summary.contains("caller (203.0.113.5:5060)") == true)
         #expect(!report.findings.contains { $0.severity == .error })
     }
 }

@@ -130,12 +130,19 @@ enum TransactionRules {
                     fix: "follow the redirect, or call the new target directly",
                     evidence: [context.evidence(final, final.label)]
                 ))
-            } else if status == 487 && cancel != nil {
+            } else if status == 487, let cancel {
+                // How long it rang: from the first 18x the caller got to its CANCEL (not the post-dial
+                // delay, which ends where the ringing starts).
+                let ringing = call.events.first {
+                    (180..<190).contains($0.statusCode ?? 0) && $0.message.cseq?.method == .invite && $0.time <= cancel.time
+                }
+                let ringingText = ringing.map {
+                    " (it had been ringing for \(Format.seconds(cancel.time.milliseconds(since: $0.time) / 1000)) after the first 18x)"
+                }
                 findings.append(Finding(
                     .callCancelled, .info,
-                    "the caller cancelled the call before it was answered"
-                        + (summary.postDialDelayMs.map { " (it had been ringing for \(Format.seconds(($0 - 0) / 1000)) after the first 18x)" } ?? ""),
-                    evidence: [cancel.map { context.evidence($0, "CANCEL") }, context.evidence(final, final.label)].compactMap { $0 }
+                    "the caller (\(cancel.source)) cancelled the call before it was answered" + (ringingText ?? ""),
+                    evidence: [context.evidence(cancel, "CANCEL"), context.evidence(final, final.label)]
                 ))
             } else if status >= 400, ![401, 407, 403, 488, 415, 606].contains(status) {
                 let reason = final.message.response?.reasonPhrase ?? ""
