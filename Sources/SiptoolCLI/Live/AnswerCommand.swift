@@ -81,7 +81,7 @@ enum AnswerCommand {
         do {
             calls = try LiveSupport.onEventLoop { loop in
                 AnswerService.run(options, on: loop, log: log) { address in
-                    stderr.sink.write("siptool answer: listening on \(address.ipAddress ?? host):\(address.port ?? port) (UDP); Ctrl-C stops\n")
+                    stderr.sink.write("siptool answer: listening on \(Addressing.hostPort(address.ipAddress ?? host, address.port ?? port)) (UDP); Ctrl-C stops\n")
                 }
             }
         } catch {

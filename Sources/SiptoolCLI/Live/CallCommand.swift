@@ -47,7 +47,9 @@ enum CallCommand {
             OptionSpec("dtmf-at", .value(placeholder: "duration"), help: "When to start sending --dtmf after the answer.", default: "2s"),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
             OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
-            OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1)."),
+            OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
+            OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
+            OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1, or siptool.call-load/1 with --concurrent)."),
         ],
         positionals: [PositionalSpec("target", help: "An E.164 number (+15550011234), a user, or a sip: URI.")],
         examples: [
@@ -60,6 +62,14 @@ enum CallCommand {
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let options = try Self.options(arguments, context)
+        if let count = try arguments.value("concurrent", { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...5000) }) {
+            let rate = try arguments.value("rate") { (text: String) throws(ValueError) -> Double in
+                guard let value = Double(text), value > 0, value <= 1000 else { throw ValueError("expected calls per second between 0 and 1000") }
+                return value
+            } ?? 50
+            guard arguments.value("record") == nil else { throw CLIError.usage("--record records one call; it cannot be used with --concurrent.", command: "call") }
+            return try CallLoad.run(options, count: count, rate: rate, arguments: arguments, context: context)
+        }
         let log = PacketLog()
         Interrupt.install()
         let outcome: CallOutcome
