@@ -74,13 +74,15 @@ import Testing
     /// namespaces, which deletes their veths.
     final class Lab {
         let tools: Tools
-        let prefix = "stnat\(getpid())"
+        let prefix: String
         let log: String
         private(set) var namespaces: [String] = []
 
-        init(tools: Tools, directory: String) {
+        /// `prefix` keeps suites that run at the same time apart (`stnat<PID>` by default).
+        init(tools: Tools, directory: String, prefix: String = "stnat\(getpid())") {
             self.tools = tools
             self.log = directory + "/lab.log"
+            self.prefix = prefix
         }
 
         func name(_ role: String) -> String { self.prefix + role }
