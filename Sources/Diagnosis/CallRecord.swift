@@ -168,7 +168,15 @@ extension CallRecord {
         if self.kind != .call {
             ending = .notACall
         } else if let bye {
-            ending = bye.source.address == caller ? .byeFromCaller : .byeFromCallee
+            // Who sent the BYE: the caller's requests carry its From tag (RFC 3261 §12.2.1.1), which
+            // holds on any hop; addresses alone cannot tell two ends on one host (loopback) apart.
+            let byCaller: Bool
+            if let callerTag = first?.message.fromTag, let byeTag = bye.message.fromTag {
+                byCaller = byeTag == callerTag
+            } else {
+                byCaller = bye.source == self.callerEndpoint || bye.source.address == caller
+            }
+            ending = byCaller ? .byeFromCaller : .byeFromCallee
         } else if let final, (final.statusCode ?? 0) >= 300 {
             ending = cancel != nil && final.statusCode == 487 ? .cancelled : .rejected
         } else if final != nil {

@@ -131,6 +131,28 @@ struct CallScript {
         #expect(report.summary.ending == .byeFromCallee)
     }
 
+    /// Two ends on one host (SIPp on loopback): the BYE's From tag, not its address, says who hung up.
+    @Test func byeFromCalleeOnTheSameHostIsTheCallee() {
+        for byCallee in [true, false] {
+            var script = CallScript()
+            script.caller = Endpoint("127.0.0.1:5091")!
+            script.callee = Endpoint("127.0.0.1:5090")!
+            script.send(CallScript.invite())
+            script.send(CallScript.response("200 OK"), afterMs: 100)
+            script.send(["ACK sip:b@127.0.0.1:5090 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5091;branch=z9hG4bK-2", "Max-Forwards: 70",
+                         "From: <sip:alice@example.com>;tag=a1", "To: <sip:+15550011234@198.51.100.10>;tag=b1", "CSeq: 1 ACK"], afterMs: 10)
+            if byCallee {
+                script.send(["BYE sip:alice@127.0.0.1:5091 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-9", "Max-Forwards: 70",
+                             "From: <sip:+15550011234@198.51.100.10>;tag=b1", "To: <sip:alice@example.com>;tag=a1", "CSeq: 1 BYE"],
+                            from: script.callee, to: script.caller, afterMs: 1000)
+            } else {
+                script.send(["BYE sip:b@127.0.0.1:5090 SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:5091;branch=z9hG4bK-9", "Max-Forwards: 70",
+                             "From: <sip:alice@example.com>;tag=a1", "To: <sip:+15550011234@198.51.100.10>;tag=b1", "CSeq: 2 BYE"], afterMs: 1000)
+            }
+            #expect(script.report().summary.ending == (byCallee ? .byeFromCallee : .byeFromCaller))
+        }
+    }
+
     static func challengeFlow(password: String?, sentPassword: String, second: String = "407 Proxy Authentication Required") -> CallReport {
         var script = CallScript(password: password)
         let challenge = #"Proxy-Authenticate: Digest realm="sip.example.com", nonce="abc123", qop="auth", algorithm=MD5"#
