@@ -70,7 +70,7 @@ echo "siptool (tshark on the wire): $(measure siptool)"
 sox -n -r 8000 -c 1 -e mu-law -t raw "$work/tone.ulaw" synth $((duration + 5)) sine 440 vol 0.3
 start_answer sipp
 capture sipp udp and src portrange 20000-29999 and dst portrange 30000-39999
-/usr/bin/time -f "sipp: %e s, %M KiB max RSS, %P CPU" sipp -sf scenarios/sipp/bench-uac-rtp.xml -key rtpfile "$work/tone.ulaw" \
+/usr/bin/time -f "sipp: %e s, %M KiB max RSS, %P CPU" env -C "$work" sipp -sf "$PWD/scenarios/sipp/bench-uac-rtp.xml" \
   -i 127.0.0.1 -p 5301 -mp 20000 -r "$rate" -m "$calls" -l "$calls" -d $((duration * 1000)) -nostdin -timeout $((duration * 3 + 60))s \
   -trace_err -error_file "$work/sipp-errors.log" 127.0.0.1:5300 >"$work/sipp.txt" 2>&1 || true
 stop_capture sipp

@@ -1,5 +1,21 @@
 import NIOCore
 import RTP
+import Synchronization
+
+/// Spreads the packet times of the streams of one process over the packet interval: without it,
+/// calls started at 50/s (one every 20 ms) all send in the same instant of every 20 ms tick, the
+/// order among them changes from tick to tick, and each stream sees jitter of up to the time the
+/// whole burst takes.
+enum MediaPhases {
+    static let counter = Atomic<Int>(0)
+
+    /// A phase in [0, interval): the golden-ratio sequence keeps any number of streams spread.
+    static func next(interval: Int64) -> Int64 {
+        let index = Self.counter.add(1, ordering: .relaxed).newValue
+        let fraction = (Double(index) * 0.618_033_988_749_895).truncatingRemainder(dividingBy: 1)
+        return Int64(fraction * Double(interval))
+    }
+}
 
 /// The RTP (and RTCP, on port + 1) of one call: sends audio paced on the event loop's monotonic
 /// clock (packet n at start + n*ptime, so the stream never drifts or bursts), receives the far
@@ -98,7 +114,11 @@ public final class MediaSession: @unchecked Sendable {
             sequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random), timestamp: random.next(), ptimeMs: ptimeMs)
         if let dtmf, !dtmf.isEmpty { sender.queueDTMF(dtmf, at: dtmfAt) }
         self.sender = sender
-        self.start = .now()
+        // Start on this stream's phase of the packet interval (at most one interval from now).
+        let interval = Int64(max(10, min(ptimeMs, 120))) * 1_000_000
+        let now = NIODeadline.now()
+        let offset = (MediaPhases.next(interval: interval) - Int64(now.uptimeNanoseconds % UInt64(interval)) + interval) % interval
+        self.start = now + .nanoseconds(offset)
         if !self.echo { self.scheduleNext() }
         self.rtcpTask = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(5)) { [weak self] _ in
             self?.sendRTCP(bye: false)

@@ -22,7 +22,15 @@ public final class PacketLog: @unchecked Sendable {
         public var isTCP = false
     }
 
-    public private(set) var records: [Record] = []
+    /// Records in arrival order, kept in chunks of `chunkSize` so that growing the log never
+    /// copies everything at once (a copy of 100,000 records stalls the event loop long enough
+    /// to make every RTP stream of a load test miss a tick).
+    private var chunks: [[Record]] = []
+    private static let chunkSize = 8192
+    public private(set) var count = 0
+
+    /// Every record, in arrival order.
+    public var records: [Record] { self.chunks.flatMap { $0 } }
     /// Bound on stored packets (a 1-hour call at 50+50 packets/s is 360,000): beyond it packets are
     /// counted but not kept, and the report says so.
     public let limit: Int
@@ -40,11 +48,17 @@ public final class PacketLog: @unchecked Sendable {
     }
 
     public func record(_ bytes: [UInt8], from source: SocketAddress, to destination: SocketAddress, tcp: Bool = false, at time: Int64 = PacketLog.now()) {
-        guard self.records.count < self.limit else {
+        guard self.count < self.limit else {
             self.dropped += 1
             return
         }
-        self.records.append(Record(unixNanoseconds: time, source: source, destination: destination, bytes: bytes, isTCP: tcp))
+        if self.chunks.isEmpty || self.chunks[self.chunks.count - 1].count >= Self.chunkSize {
+            var chunk: [Record] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            self.chunks.append(chunk)
+        }
+        self.chunks[self.chunks.count - 1].append(Record(unixNanoseconds: time, source: source, destination: destination, bytes: bytes, isTCP: tcp))
+        self.count += 1
     }
 
     /// Each record as an Ethernet/IP/UDP (or TCP) frame (LINKTYPE 1), in time order.

@@ -18,8 +18,9 @@ public final class UDPSocket: @unchecked Sendable {
     public static func bind(
         host: String, port: Int, on loop: EventLoop, onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void
     ) -> EventLoopFuture<UDPSocket> {
+        // No SO_REUSEADDR: on Linux it lets two UDP sockets bind the same port, and two calls
+        // would then share (and steal) each other's RTP. A port in use must fail to bind.
         DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
