@@ -3,7 +3,7 @@ import SiptoolCLI
 import Testing
 
 /// `siptool answer` as the far end: of a real SIPp UAC, and of `siptool call` (echo, rejection,
-/// codec mismatch, cancel), plus `siptool options` against it. All on loopback, ports 5114-5119,
+/// codec mismatch, cancel), plus `siptool options` against it. All on loopback, ports 5114-5119 and 5123,
 /// RTP 16600-16799; the answering side runs in-process on a background thread, time-bounded.
 @Suite(.serialized) struct LiveAnswerInteropTests {
     /// Runs `siptool answer ARGS` on a background thread; `result()` waits (bounded) for it.
@@ -57,11 +57,12 @@ import Testing
         #expect((echoed["rtp_received"] as? Int ?? 0) > 60)
         #expect(echoed["rtp_received"] as? Int == echoed["rtp_sent"] as? Int, "echo sends back every packet")
 
-        let busy = Background(["answer", "--json", "--listen", "127.0.0.1:5115", "--respond", "603", "--calls", "1"])
-        let declined = Run(["call", "--json", "--rtp-ports", "16600-16699", "sip:x@127.0.0.1:5115"])
+        let busy = Background(["answer", "--json", "--listen", "127.0.0.1:5123", "--respond", "603", "--calls", "1"])
+        let declined = Run(["call", "--json", "--rtp-ports", "16600-16699", "sip:x@127.0.0.1:5123"])
         #expect(declined.status == 1)
         #expect(try self.json(declined)["final_status"] as? Int == 603)
-        _ = busy.result()
+        let busyRun = busy.result()
+        #expect(busyRun?.status == 0, "\(busyRun?.stderr ?? "did not finish")")
     }
 
     @Test func codecMismatchIs488WithTheSharedFinding() throws {
