@@ -133,6 +133,30 @@ import Testing
         #expect(rtcp.first?["cumulative_lost"] as? Int == 0)
     }
 
+    /// `siptool call` to baresip auto-answering: audio both ways (baresip plays real speech), and
+    /// the RFC 4733 digits siptool sends are the ones baresip says it received.
+    @Test func siptoolCallsBaresipWithAudioBothWaysAndDTMF() throws {
+        guard let (tools, directory) = try Self.setUp() else { return }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var run: Run?
+        try Self.withBaresip(tools, directory: directory) {
+            run = Run(["call", "--json", "--duration", "4s", "--dtmf", "159#", "--dtmf-at", "1s", "--rtp-ports", "16440-16459",
+                       "sip:bob@127.0.0.1:\(Self.sipPort)"])
+            usleep(500_000)  // let baresip log the last event
+        }
+        let result = try #require(run)
+        #expect(result.status == 0, "\(result.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["verdict"] as? String == "pass")
+        let rtp = try #require(json["rtp"] as? [String: Any])
+        #expect((rtp["received"] as? Int ?? 0) > 150, "baresip's speech came back: \(rtp)")
+        let log = (try? String(contentsOfFile: directory + "/baresip.log", encoding: .utf8)) ?? ""
+        let received = log.components(separatedBy: "received event: '").dropFirst().compactMap { part -> Character? in
+            part.contains("(end=1)") && part.count > 1 ? part.first : nil
+        }
+        #expect(String(received) == "159#", "baresip received: \(String(received)) in \(log.suffix(400))")
+    }
+
     /// Only G.729 offered: baresip (no G.729 module) refuses with 488 -> sdp.no-common-codec with
     /// the offered list. baresip's 488 carries no SDP and no Warning, so its own list cannot be in
     /// the capture; the finding says the far end did not list its codecs.
