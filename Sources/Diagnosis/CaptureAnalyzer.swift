@@ -212,8 +212,11 @@ public struct CaptureAnalyzer {
     private mutating func finishIdleCalls() {
         let now = self.now
         var idle: [String] = []
+        // A call quiet for less than both timeouts stays open whatever it did: skip the scan of its events.
+        let shortestLimit = min(self.options.idleTimeoutSeconds, self.options.answeredIdleTimeoutSeconds)
         for (callID, call) in self.calls {
             let quiet = now.nanoseconds(since: call.lastActivity) / 1_000_000_000
+            if quiet < shortestLimit { continue }
             let ended = call.events.contains { $0.method == .bye || ($0.statusCode ?? 0) >= 300 && $0.message.cseq?.method == .invite }
             let limit = ended || call.kind != .call ? self.options.idleTimeoutSeconds : self.options.answeredIdleTimeoutSeconds
             if quiet >= limit && !self.media.isActive(callID: callID, now: now, idleSeconds: 10) {

@@ -24,10 +24,42 @@ struct MediaTracker {
         var source: Endpoint
         var destination: Endpoint
         var ssrc: UInt32
+
+        /// A cheap multiplicative hash of the key, for the slot cache (not for Dictionary).
+        @inline(__always)
+        var cacheHash: UInt64 {
+            var h = self.source.address.low &* 0x9E37_79B9_7F4A_7C15
+            h ^= self.destination.address.low &+ (self.source.address.high ^ self.destination.address.high) &* 0xC2B2_AE3D_27D4_EB4F
+            h ^= UInt64(self.source.port) << 48 | UInt64(self.destination.port) << 32 | UInt64(self.ssrc)
+            h &*= 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 31)
+        }
     }
 
-    /// A class so that each packet updates its stream in place with one dictionary lookup.
-    final class StreamState {
+    /// What the per-packet statistics need of a payload type (no name: nothing to retain).
+    struct PayloadTraits {
+        var clockRate: Int
+        var isTelephoneEvent: Bool
+        var isComfortNoise: Bool
+
+        init(_ info: RTPPayloadInfo) {
+            self.clockRate = info.clockRate
+            self.isTelephoneEvent = info.isTelephoneEvent
+            self.isComfortNoise = info.isComfortNoise
+        }
+    }
+
+    /// A slot-cache entry: the upper half of the key's ``StreamKey/cacheHash`` and the slot
+    /// (-1 when empty). Eight bytes, so the whole cache stays in the CPU's near caches; a hit is
+    /// confirmed against the key stored in the slot.
+    struct CacheEntry {
+        var tag: UInt32 = 0
+        var slot: Int32 = -1
+    }
+
+    /// One stream's state, kept in ``MediaTracker/slots`` so a packet updates it in place without
+    /// reference counting.
+    struct StreamState {
         let key: StreamKey
         var callID: String?
         var setupMethod: String
@@ -46,9 +78,11 @@ struct MediaTracker {
         var rtcp: [RTPStreamReport.RTCPView] = []
         /// The payload info of the previous packet: streams rarely change payload type.
         var lastPayloadType: UInt8?
-        var lastInfo: RTPPayloadInfo?
+        var lastInfo: PayloadTraits?
         /// The SDP generation under which the stream was last classified.
         var generation = 0
+        /// Set when an SDP announced the stream's source or destination after it was classified.
+        var isStale = false
 
         init(key: StreamKey, callID: String?, setupMethod: String, payloads: [UInt8: RTPPayloadInfo], firstFrame: Int, lastFrame: Int, firstTime: CaptureTime, lastTime: CaptureTime) {
             self.key = key
@@ -60,6 +94,54 @@ struct MediaTracker {
             self.firstTime = firstTime
             self.lastTime = lastTime
         }
+
+        /// Feeds the packet to the statistics when the stream was classified under `generation`
+        /// (no SDP came since); false, changing nothing, otherwise.
+        ///
+        /// A stream an SDP claimed is classified by the announcements of its two endpoints, which
+        /// only an SDP for one of them changes (``isStale``); a stream found heuristically is
+        /// classified again after every SDP, because that also checks the packet itself.
+        mutating func updateIfCurrent(generation: Int, datagram: UDPDatagram, header: RTPHeader) -> Bool {
+            guard !self.isStale, self.callID != nil || self.generation == generation else { return false }
+            self.update(datagram: datagram, header: header)
+            return true
+        }
+
+        /// Feeds one packet to the stream's statistics.
+        mutating func update(datagram: UDPDatagram, header: RTPHeader) {
+            let pt = header.payloadType
+            let info: PayloadTraits
+            // The previous packet's type is already in `payloadTypes` (it was added with it).
+            let knownType = pt == self.lastPayloadType
+            if knownType, let cached = self.lastInfo {
+                info = cached
+            } else {
+                info = PayloadTraits(self.payloads[pt] ?? RTPPayloadInfo.staticType(pt) ?? MediaTracker.unknownDynamic(pt))
+                self.lastPayloadType = pt
+                self.lastInfo = info
+            }
+            let arrivalMs = Double(datagram.timestamp.nanosecondsSinceEpoch) / 1_000_000
+            let body = UnsafeRawBufferPointer(rebasing: datagram.payload[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
+            self.packets += 1
+            self.lastFrame = datagram.frameNumber
+            self.lastTime = datagram.timestamp
+            if !knownType && !self.payloadTypes.contains(pt) { self.payloadTypes.append(pt) }
+            self.tshark.add(
+                sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
+                arrivalMs: arrivalMs, clockRate: info.isTelephoneEvent ? 0 : info.clockRate
+            )
+            let audioClock = info.isTelephoneEvent || info.isComfortNoise || info.clockRate == 0 ? nil : info.clockRate
+            self.rfc.add(
+                sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
+                arrivalMs: arrivalMs, audioClockRate: audioClock
+            )
+            if info.isTelephoneEvent {
+                self.eventPackets += 1
+                self.dtmf.add(payload: body, timestamp: header.timestamp, arrivalMs: arrivalMs, clockRate: 8000, frame: datagram.frameNumber)
+            } else if pt == 0 || pt == 8 {
+                self.level.addG711(body, muLaw: pt == 0)
+            }
+        }
     }
 
     private var announced: [Endpoint: Announcement] = [:]
@@ -67,7 +149,19 @@ struct MediaTracker {
     private var generation = 0
     /// The endpoints each call announced, to forget them when the call is finished.
     private var announcedByCall: [String: [Endpoint]] = [:]
-    private var streams: [StreamKey: StreamState] = [:]
+    /// Stream states by slot; a finished stream leaves nil, reused by the next new stream.
+    private var slots: [StreamState?] = []
+    private var freeSlots: [Int] = []
+    /// The slot of every live stream.
+    private var slotByKey: [StreamKey: Int] = [:]
+    /// The slots of the live streams to or from each endpoint, to mark them stale when an SDP
+    /// announces the endpoint.
+    private var slotsByEndpoint: [Endpoint: [Int]] = [:]
+    /// A direct-mapped cache in front of ``slotByKey``, indexed by a cheap hash of the key: the
+    /// packets of a known stream find their slot without SipHash. An entry is cleared when its
+    /// stream is removed, so a hit is always current.
+    private var cache = [CacheEntry](repeating: CacheEntry(), count: MediaTracker.cacheSize)
+    static let cacheSize = 1 << 14
     private var streamsByCall: [String: [StreamKey]] = [:]
     private var lastActivity: [String: CaptureTime] = [:]
     private(set) var totalRTPPackets = 0
@@ -98,16 +192,19 @@ struct MediaTracker {
                 // T.38 (m=image udptl) or another non-RTP transport now owns this address: like tshark,
                 // packets to and from it are no longer RTP.
                 self.announced[Endpoint(address: address, port: port)] = Announcement(callID: callID, frame: event.frame, payloads: [:], isRTCPPort: false, rtcpMux: false, isRTP: false)
+                self.markStale(Endpoint(address: address, port: port))
                 self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: port))
                 continue
             }
             let mux = media.isRTCPMultiplexed
             self.announced[Endpoint(address: address, port: port)] = Announcement(callID: callID, frame: event.frame, payloads: payloads, isRTCPPort: false, rtcpMux: mux)
+            self.markStale(Endpoint(address: address, port: port))
             self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: port))
             // RFC 3605 a=rtcp, else RTP port + 1 (RFC 3550 §11).
             let rtcpPort = media.rtcp.flatMap { UInt16(exactly: $0.port) } ?? (port < 65535 ? port + 1 : port)
             if !mux || rtcpPort != port {
                 self.announced[Endpoint(address: address, port: rtcpPort)] = Announcement(callID: callID, frame: event.frame, payloads: payloads, isRTCPPort: true, rtcpMux: mux)
+                self.markStale(Endpoint(address: address, port: rtcpPort))
                 self.announcedByCall[callID, default: []].append(Endpoint(address: address, port: rtcpPort))
             }
         }
@@ -119,11 +216,10 @@ struct MediaTracker {
         let payload = datagram.payload
         // Fast path: a packet of a stream already known, with no SDP change since it was classified.
         if !RTPHeader.isRTCP(payload), let header = RTPHeader.parse(payload),
-            let state = self.streams[StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)],
-            state.generation == self.generation
+            let slot = self.slot(of: StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)),
+            self.slots[slot]!.updateIfCurrent(generation: self.generation, datagram: datagram, header: header)
         {
             self.totalRTPPackets += 1
-            self.update(state, datagram: datagram, header: header)
             return
         }
         // Like Wireshark's conversation lookup, the source endpoint's announcement wins over the
@@ -147,66 +243,102 @@ struct MediaTracker {
     private mutating func ingestRTP(_ datagram: UDPDatagram, header: RTPHeader, callID: String?, setup: String, payloads: [UInt8: RTPPayloadInfo]) {
         let key = StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)
         self.totalRTPPackets += 1
-        let state: StreamState
-        if let existing = self.streams[key] {
-            state = existing
-            if existing.callID != callID || existing.setupMethod != setup {
+        let slot: Int
+        if let existing = self.slot(of: key) {
+            slot = existing
+            if self.slots[slot]!.callID != callID || self.slots[slot]!.setupMethod != setup {
                 // An SDP now claims a stream that was found heuristically (or moved it to another call).
-                existing.callID = callID
-                existing.setupMethod = setup
-                existing.payloads = payloads
-                existing.lastInfo = nil
+                self.slots[slot]!.callID = callID
+                self.slots[slot]!.setupMethod = setup
+                self.slots[slot]!.payloads = payloads
+                self.slots[slot]!.lastInfo = nil
                 if let callID, !(self.streamsByCall[callID]?.contains(key) ?? false) { self.streamsByCall[callID, default: []].append(key) }
             }
         } else {
-            if callID == nil && self.streams.count >= Self.maximumUnassociatedStreams {
+            if callID == nil && self.slotByKey.count >= Self.maximumUnassociatedStreams {
                 self.untrackedHeuristicPackets += 1
                 return
             }
-            state = StreamState(
+            let state = StreamState(
                 key: key, callID: callID, setupMethod: setup, payloads: payloads,
                 firstFrame: datagram.frameNumber, lastFrame: datagram.frameNumber,
                 firstTime: datagram.timestamp, lastTime: datagram.timestamp
             )
-            self.streams[key] = state
+            slot = self.insert(state)
             if let callID { self.streamsByCall[callID, default: []].append(key) }
         }
-        state.generation = self.generation
-        self.update(state, datagram: datagram, header: header)
+        self.slots[slot]!.generation = self.generation
+        self.slots[slot]!.isStale = false
+        self.slots[slot]!.update(datagram: datagram, header: header)
     }
 
-    /// Feeds one packet to its stream's statistics.
-    private func update(_ state: StreamState, datagram: UDPDatagram, header: RTPHeader) {
-        let pt = header.payloadType
-        let info: RTPPayloadInfo
-        if pt == state.lastPayloadType, let cached = state.lastInfo {
-            info = cached
+    // MARK: - Stream storage
+
+    /// The slot of a live stream: the cache first, then the dictionary (which refills the cache).
+    @inline(__always)
+    private mutating func slot(of key: StreamKey) -> Int? {
+        let hash = key.cacheHash
+        let index = Int(truncatingIfNeeded: hash & UInt64(Self.cacheSize - 1))
+        let tag = UInt32(truncatingIfNeeded: hash >> 32)
+        // Two places per key (index and its neighbour), so two streams that hash alike do not
+        // evict each other on every packet. An entry never names a free slot (``remove(_:)``
+        // clears it), so the slot it names holds a stream.
+        let first = self.cache[index]
+        if first.slot >= 0 && first.tag == tag && self.slots[Int(first.slot)]!.key == key { return Int(first.slot) }
+        let second = self.cache[index ^ 1]
+        if second.slot >= 0 && second.tag == tag && self.slots[Int(second.slot)]!.key == key { return Int(second.slot) }
+        guard let slot = self.slotByKey[key] else { return nil }
+        // The newest key goes first; what was first moves to the second place.
+        if first.slot >= 0 && second.slot < 0 { self.cache[index ^ 1] = first }
+        self.cache[index] = CacheEntry(tag: tag, slot: Int32(truncatingIfNeeded: slot))
+        return slot
+    }
+
+    private mutating func insert(_ state: StreamState) -> Int {
+        let slot: Int
+        if let free = self.freeSlots.popLast() {
+            slot = free
+            self.slots[slot] = state
         } else {
-            info = state.payloads[pt] ?? RTPPayloadInfo.staticType(pt) ?? Self.unknownDynamic(pt)
-            state.lastPayloadType = pt
-            state.lastInfo = info
+            slot = self.slots.count
+            self.slots.append(state)
         }
-        let arrivalMs = Double(datagram.timestamp.nanosecondsSinceEpoch) / 1_000_000
-        let body = UnsafeRawBufferPointer(rebasing: datagram.payload[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
-        state.packets += 1
-        state.lastFrame = datagram.frameNumber
-        state.lastTime = datagram.timestamp
-        if !state.payloadTypes.contains(pt) { state.payloadTypes.append(pt) }
-        state.tshark.add(
-            sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
-            arrivalMs: arrivalMs, clockRate: info.isTelephoneEvent ? 0 : info.clockRate
-        )
-        let audioClock = info.isTelephoneEvent || info.isComfortNoise || info.clockRate == 0 ? nil : info.clockRate
-        state.rfc.add(
-            sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
-            arrivalMs: arrivalMs, audioClockRate: audioClock
-        )
-        if info.isTelephoneEvent {
-            state.eventPackets += 1
-            state.dtmf.add(payload: body, timestamp: header.timestamp, arrivalMs: arrivalMs, clockRate: 8000, frame: datagram.frameNumber)
-        } else if pt == 0 || pt == 8 {
-            state.level.addG711(body, muLaw: pt == 0)
+        self.slotByKey[state.key] = slot
+        self.slotsByEndpoint[state.key.source, default: []].append(slot)
+        if state.key.destination != state.key.source {
+            self.slotsByEndpoint[state.key.destination, default: []].append(slot)
         }
+        return slot
+    }
+
+    /// Marks the streams to or from `endpoint` for classification again (an SDP announced it).
+    private mutating func markStale(_ endpoint: Endpoint) {
+        for slot in self.slotsByEndpoint[endpoint] ?? [] { self.slots[slot]!.isStale = true }
+    }
+
+    private mutating func forget(slot: Int, of endpoint: Endpoint) {
+        guard var list = self.slotsByEndpoint.removeValue(forKey: endpoint) else { return }
+        list.removeAll { $0 == slot }
+        if !list.isEmpty { self.slotsByEndpoint[endpoint] = list }
+    }
+
+    /// Removes a stream and returns its state.
+    private mutating func remove(_ key: StreamKey) -> StreamState? {
+        guard let slot = self.slotByKey.removeValue(forKey: key) else { return nil }
+        let index = Int(truncatingIfNeeded: key.cacheHash & UInt64(Self.cacheSize - 1))
+        for place in [index, index ^ 1] where self.cache[place].slot == Int32(truncatingIfNeeded: slot) {
+            self.cache[place].slot = -1
+        }
+        let state = self.slots[slot].take()
+        self.freeSlots.append(slot)
+        self.forget(slot: slot, of: key.source)
+        self.forget(slot: slot, of: key.destination)
+        return state
+    }
+
+    /// The state of a live stream (read only).
+    private func state(_ key: StreamKey) -> StreamState? {
+        self.slotByKey[key].flatMap { self.slots[$0] }
     }
 
     private mutating func ingestRTCP(_ datagram: UDPDatagram, callID: String) {
@@ -226,7 +358,7 @@ struct MediaTracker {
             }
             for block in blocks {
                 guard let key = self.streamsByCall[callID]?.first(where: { $0.ssrc == block.ssrc }) else { continue }
-                let clock = self.streams[key].flatMap { state in state.payloadTypes.first.flatMap { state.payloads[$0] ?? RTPPayloadInfo.staticType($0) } }?.clockRate ?? 8000
+                let clock = self.state(key).flatMap { state in state.payloadTypes.first.flatMap { state.payloads[$0] ?? RTPPayloadInfo.staticType($0) } }?.clockRate ?? 8000
                 let view = RTPStreamReport.RTCPView(
                     reporter: datagram.source,
                     fractionLostPercent: block.fractionLost * 100,
@@ -235,7 +367,7 @@ struct MediaTracker {
                     roundTripMs: block.roundTripMs(arrivalCompactNTP: compact),
                     frame: datagram.frameNumber
                 )
-                if let state = self.streams[key], state.rtcp.count < 1000 { state.rtcp.append(view) }
+                if let slot = self.slotByKey[key], self.slots[slot]!.rtcp.count < 1000 { self.slots[slot]!.rtcp.append(view) }
             }
         }
     }
@@ -254,7 +386,7 @@ struct MediaTracker {
     func isActive(callID: String, now: CaptureTime, idleSeconds: Int64) -> Bool {
         var last = self.lastActivity[callID]
         for key in self.streamsByCall[callID] ?? [] {
-            if let time = self.streams[key]?.lastTime, last.map({ time > $0 }) ?? true { last = time }
+            if let time = self.state(key)?.lastTime, last.map({ time > $0 }) ?? true { last = time }
         }
         guard let last else { return false }
         return now.nanoseconds(since: last) < idleSeconds * 1_000_000_000
@@ -268,7 +400,7 @@ struct MediaTracker {
         }
         var reports: [RTPStreamReport] = []
         for key in keys {
-            guard let state = self.streams.removeValue(forKey: key) else { continue }
+            guard let state = self.remove(key) else { continue }
             reports.append(Self.report(state))
         }
         Self.markSSRCChanges(&reports)
@@ -276,8 +408,12 @@ struct MediaTracker {
     }
 
     mutating func takeUnassociatedStreams(captureStart: CaptureTime) -> [RTPStreamReport] {
-        var reports = self.streams.values.map { Self.report($0) }
-        self.streams.removeAll()
+        var reports = self.slots.compactMap { $0.map(Self.report) }
+        self.slots.removeAll()
+        self.freeSlots.removeAll()
+        self.slotByKey.removeAll()
+        self.slotsByEndpoint.removeAll()
+        self.cache = [CacheEntry](repeating: CacheEntry(), count: Self.cacheSize)
         Self.markSSRCChanges(&reports)
         return reports.sorted { $0.firstFrame < $1.firstFrame }
     }

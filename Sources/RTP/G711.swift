@@ -62,6 +62,18 @@ public enum G711 {
         return UInt8(segment << 4 | mantissa) ^ mask
     }
 
+    /// The square of every μ-law code's linear value (at most 32124², which fits 32 bits).
+    static let muLawSquares: [UInt32] = (0..<256).map { code in
+        let sample = Int(Self.decodeMuLaw(UInt8(code)))
+        return UInt32(sample * sample)
+    }
+
+    /// The square of every A-law code's linear value (at most 32256²).
+    static let aLawSquares: [UInt32] = (0..<256).map { code in
+        let sample = Int(Self.decodeALaw(UInt8(code)))
+        return UInt32(sample * sample)
+    }
+
     /// Decodes a payload (μ-law when `muLaw`, A-law otherwise).
     public static func decode(_ payload: UnsafeRawBufferPointer, muLaw: Bool) -> [Int16] {
         payload.map { muLaw ? Self.decodeMuLaw($0) : Self.decodeALaw($0) }
@@ -122,16 +134,21 @@ public struct AudioLevelMeter: Sendable {
         guard !samples.isEmpty else { return }
         var sum = 0.0
         for sample in samples { sum += Double(sample) * Double(sample) }
+        self.addPacket(sumOfSquares: sum, count: samples.count)
+    }
+
+    /// Adds one packet given the sum of its squared samples.
+    private mutating func addPacket(sumOfSquares sum: Double, count: Int) {
         self.sumSquares += sum
-        self.samples += samples.count
+        self.samples += count
         self.packets += 1
-        let level = Self.dBov(meanSquare: sum / Double(samples.count))
+        let level = Self.dBov(meanSquare: sum / Double(count))
         self.packetLevelSum += level
         self.minimumPacketDBov = min(self.minimumPacketDBov ?? level, level)
         self.maximumPacketDBov = max(self.maximumPacketDBov ?? level, level)
         if level < Self.silenceThresholdDBov {
             self.silentPackets += 1
-            self.currentSilentSamples += samples.count
+            self.currentSilentSamples += count
             self.longestSilentSamples = max(self.longestSilentSamples, self.currentSilentSamples)
         } else {
             self.currentSilentSamples = 0
@@ -139,8 +156,18 @@ public struct AudioLevelMeter: Sendable {
     }
 
     /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise).
+    ///
+    /// Sums precomputed squares in integers: every square and every partial sum is an integer
+    /// below 2^53, so the total equals the floating-point sum of the decoded samples' squares
+    /// exactly, at a table load per byte instead of a decode and a multiplication.
     public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
-        self.add(samples: payload.lazy.map { muLaw ? G711.decodeMuLaw($0) : G711.decodeALaw($0) })
+        guard !payload.isEmpty else { return }
+        let table = muLaw ? G711.muLawSquares : G711.aLawSquares
+        var sum: UInt64 = 0
+        table.withUnsafeBufferPointer { squares in
+            for byte in payload { sum &+= UInt64(squares[Int(byte)]) }
+        }
+        self.addPacket(sumOfSquares: Double(sum), count: payload.count)
     }
 
     /// Adds a G.711 payload from an array.

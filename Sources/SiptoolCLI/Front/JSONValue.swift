@@ -75,6 +75,12 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// RFC 8259 §7: quote, backslash and control characters escaped; other text passed as UTF-8.
     static func writeString(_ value: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape: append them whole instead of scalar by scalar.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
