@@ -153,14 +153,17 @@ struct CallScript {
         }
     }
 
-    static func challengeFlow(password: String?, sentPassword: String, second: String = "407 Proxy Authentication Required") -> CallReport {
+    static func challengeFlow(
+        password: String?, sentPassword: String, second: String = "407 Proxy Authentication Required",
+        digestURI: String = "sip:+15550011234@198.51.100.10"
+    ) -> CallReport {
         var script = CallScript(password: password)
         let challenge = #"Proxy-Authenticate: Digest realm="sip.example.com", nonce="abc123", qop="auth", algorithm=MD5"#
         script.send(CallScript.invite())
         script.send(CallScript.response("407 Proxy Authentication Required", extra: [challenge]), afterMs: 30)
         let parsed = try! DigestChallenge.parse(String(challenge.dropFirst("Proxy-Authenticate: ".count)))
         let credentials = try! DigestClient.authorization(
-            for: parsed, method: "INVITE", uri: "sip:+15550011234@198.51.100.10", username: "1001", password: sentPassword,
+            for: parsed, method: "INVITE", uri: digestURI, username: "1001", password: sentPassword,
             cnonce: "0a4f113b", nonceCount: 1
         )
         script.send(CallScript.invite(cseq: 2, branch: "z9hG4bK-2", extra: ["Proxy-Authorization: \(credentials.headerValue)"]), afterMs: 40)
@@ -187,6 +190,33 @@ struct CallScript {
             #expect(!finding.summary.contains("right") || finding.summary.contains("password is right"))
             #expect(!(finding.fix ?? "").contains("wrong\""))
         }
+    }
+
+    /// SIPp puts sip:host:port in the digest uri, not the Request-URI; Kamailio accepts that, so
+    /// with a matching password the uri is a warning, not "the reason the server refused".
+    @Test func digestURIOtherThanRequestURIIsNotGivenAsTheRefusalReason() {
+        let report = Self.challengeFlow(password: "right", sentPassword: "right", digestURI: "sip:198.51.100.10:5060")
+        let correct = report.findings.first { $0.code == .authPasswordCorrect }
+        #expect(correct?.summary.contains("username '1001'") == true)
+        #expect(correct?.summary.contains("digest uri") == false)
+        let mismatch = report.findings.first { $0.code == .authURIMismatch }
+        #expect(mismatch?.severity == .warning)
+        #expect(mismatch?.summary.contains("'sip:198.51.100.10:5060'") == true)
+    }
+
+    @Test func credentialsForAnotherRealmPointAtTheRealm() {
+        var script = CallScript(password: nil)
+        let challenge = #"Proxy-Authenticate: Digest realm="sip.example.com", nonce="abc123", algorithm=MD5"#
+        let credentials = #"Proxy-Authorization: Digest username="1001", realm="old.example.net", nonce="abc123", uri="sip:+15550011234@198.51.100.10", response="0123456789abcdef0123456789abcdef""#
+        script.send(CallScript.invite())
+        script.send(CallScript.response("407 Proxy Authentication Required", extra: [challenge]), afterMs: 30)
+        script.send(CallScript.invite(cseq: 2, branch: "z9hG4bK-2", extra: [credentials]), afterMs: 40)
+        script.send(CallScript.response("407 Proxy Authentication Required", cseq: 2, branch: "z9hG4bK-2", extra: [challenge]), afterMs: 30)
+        let report = script.report()
+        #expect(report.findings.first { $0.code == .authRealmMismatch }?.summary.contains("'old.example.net'") == true)
+        let rejected = report.findings.first { $0.code == .authCredentialsRejected }
+        #expect(rejected?.summary.contains("auth.realm-mismatch") == true)
+        #expect(rejected?.summary.contains("dashboard") == false)
     }
 
     @Test func forbiddenAfterAuthenticationQuotesReasonAndWarning() {

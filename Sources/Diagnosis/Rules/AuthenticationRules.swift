@@ -129,7 +129,8 @@ enum AuthenticationRules {
         ]
         var detail = "the server rejected the credentials: \(request.label) with username '\(credentials.username)' "
             + "and realm '\(credentials.realm)' was answered with \(challengeEvent.statusCode ?? 0) again"
-        if let challenge, challenge.realm != credentials.realm {
+        let realmMismatch = challenge.map { $0.realm != credentials.realm } ?? false
+        if let challenge, realmMismatch {
             findings.append(Finding(
                 .authRealmMismatch, .error,
                 "the client answered for realm '\(credentials.realm)' but the server asked for '\(challenge.realm)'",
@@ -139,8 +140,10 @@ enum AuthenticationRules {
             ))
         }
         guard let password = context.candidatePassword else {
-            detail += "; the username is often not the name shown on the provider's dashboard (look for an "
-                + "'auth username', 'SIP username' or account ID)"
+            detail += realmMismatch
+                ? "; the credentials answer another realm than the challenge asked for (see auth.realm-mismatch)"
+                : "; the username is often not the name shown on the provider's dashboard (look for an "
+                    + "'auth username', 'SIP username' or account ID)"
             findings.append(Finding(
                 .authCredentialsRejected, .error, detail,
                 fix: "check the auth username and password of the trunk; run again with --password-env VAR to "
@@ -155,12 +158,16 @@ enum AuthenticationRules {
             requestURI: request.message.request?.requestURI.raw, candidatePassword: password
         )
         if report.contains(.passwordCorrect) {
-            let others = report.findings.filter { $0.severity == .error }.map(\.message)
+            // A digest uri other than the Request-URI is not given as the reason: servers compute
+            // the response over the uri the client sent, and many (Kamailio among them) accept
+            // it; auth.uri-mismatch below mentions it for the strict ones.
+            let others = report.findings.filter { $0.severity == .error && $0.code != .uriMismatch }.map(\.message)
             findings.append(Finding(
                 .authPasswordCorrect, .error,
                 "the response matches the given password, so the password is right; "
                     + (others.isEmpty
-                        ? "the server still refused: the username '\(credentials.username)' is probably wrong or not enabled for this realm"
+                        ? "the server still refused: the username '\(credentials.username)' is probably wrong or not enabled for this "
+                            + "realm, or the server holds another password for it"
                         : "the server refused because " + others.joined(separator: "; ")),
                 fix: "check the auth username (often not the dashboard name) and that the account is active",
                 evidence: evidence
@@ -175,8 +182,16 @@ enum AuthenticationRules {
         } else {
             findings.append(Finding(.authCredentialsRejected, .error, detail, evidence: evidence))
         }
-        for finding in report.findings where finding.code == .uriMismatch {
-            findings.append(Finding(.authURIMismatch, .warning, finding.message, evidence: evidence))
+        if report.contains(.uriMismatch), let requestURI = request.message.request?.requestURI.raw {
+            findings.append(Finding(
+                .authURIMismatch, .warning,
+                "the digest uri '\(credentials.uri)' differs from the Request-URI '\(requestURI)' (RFC 3261 §22.4 "
+                    + "wants them equal); a server that compares them (RFC 2617 §3.2.2.5) refuses the credentials, "
+                    + "others (Kamailio, for one) accept them",
+                fix: "if the server is strict about it, make the client put the Request-URI in the digest uri "
+                    + "(SIPp: -auth_uri)",
+                evidence: evidence
+            ))
         }
         return findings
     }
