@@ -47,6 +47,9 @@ public final class PcapReader {
     private var nextRecordOffset = PcapReader.globalHeaderLength
     private let recordHeaderLength: Int
     private let hasThirtyTwoBitSeconds: Bool
+    /// Classic pcap files are read from a memory map (no read(2) and no copy per packet) while
+    /// their records are plain; nil for other inputs, and after the first record that is not.
+    private var mapped: MappedRecords?
 
     /// `struct pcap_file_header`: magic, version, thiszone, sigfigs, snaplen, linktype.
     static let globalHeaderLength = 24
@@ -120,6 +123,9 @@ public final class PcapReader {
         self.format = resolved
         self.recordHeaderLength = resolved == .modifiedPcap ? 24 : 16
         self.hasThirtyTwoBitSeconds = resolved != .pcapng
+        if format == .pcap {
+            self.mapped = MappedRecords(file: file, linkType: self.linkType, snapshotLength: self.snapshotLength)
+        }
     }
 
     /// `pcap_datalink` returns a DLT value, which differs from the LINKTYPE value in the file for
@@ -140,6 +146,83 @@ public final class PcapReader {
         pcap_close(self.handle)
     }
 
+    /// The records of a classic pcap file (RFC-draft "PCAP Capture File Format" §4-5), read
+    /// through `mmap`. Only records libpcap would deliver unchanged are read here: a link type
+    /// without pseudo-header fix-ups, and a captured length within the snapshot length, within
+    /// 262,144 bytes and within the file. At anything else (the end of the file included) the
+    /// reader positions libpcap's stream at that record and lets libpcap go on, so damaged and
+    /// truncated files get exactly libpcap's packets and errors.
+    ///
+    /// Pages already read are released as reading advances, so resident memory does not grow
+    /// with the file.
+    final class MappedRecords {
+        let base: UnsafeRawPointer
+        let size: Int
+        let swapped: Bool
+        let nanosecond: Bool
+        let maximumCapturedLength: Int
+        /// Start of the pages not yet released.
+        var releasedUpTo = 0
+        static let releaseStep = 1 << 24
+
+        init?(file: UnsafeMutablePointer<FILE>, linkType: Int, snapshotLength: Int) {
+            guard [1, 101, 228, 229].contains(linkType) else { return nil }
+            let descriptor = fileno(file)
+            var info = stat()
+            guard descriptor >= 0, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                info.st_size >= PcapReader.globalHeaderLength, info.st_size <= Int.max / 2
+            else { return nil }
+            let size = Int(info.st_size)
+            guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), map != MAP_FAILED else { return nil }
+            let base = UnsafeRawPointer(map)
+            let magic = base.loadUnaligned(as: UInt32.self)
+            let major: UInt16
+            let minor: UInt16
+            switch magic {
+            case 0xA1B2_C3D4, 0xA1B2_3C4D:
+                self.swapped = false
+                major = base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+                minor = base.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
+            case 0xD4C3_B2A1, 0x4D3C_B2A1:
+                self.swapped = true
+                major = base.loadUnaligned(fromByteOffset: 4, as: UInt16.self).byteSwapped
+                minor = base.loadUnaligned(fromByteOffset: 6, as: UInt16.self).byteSwapped
+            default:
+                munmap(map, size)
+                return nil
+            }
+            // Before version 2.4 libpcap may swap the two length fields (files from old writers).
+            guard major == 2, minor >= 4 else {
+                munmap(map, size)
+                return nil
+            }
+            self.nanosecond = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
+            self.base = base
+            self.size = size
+            self.maximumCapturedLength = min(snapshotLength, 262_144)
+            _ = madvise(map, size, MADV_SEQUENTIAL)
+        }
+
+        deinit {
+            munmap(UnsafeMutableRawPointer(mutating: self.base), self.size)
+        }
+
+        @inline(__always)
+        func word(_ offset: Int) -> UInt32 {
+            let value = self.base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            return self.swapped ? value.byteSwapped : value
+        }
+
+        /// Releases the pages before `offset` (in steps, not per packet).
+        func release(before offset: Int) {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let end = offset / page * page
+            guard end - self.releasedUpTo >= Self.releaseStep else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: self.base + self.releasedUpTo), end - self.releasedUpTo, MADV_DONTNEED)
+            self.releasedUpTo = end
+        }
+    }
+
     /// stdio buffer for the capture stream: 256 KiB.
     static let streamBufferSize = 1 << 18
 
@@ -151,6 +234,19 @@ public final class PcapReader {
     /// several readers can be merged by time (``MergedPcapReader``).
     public func nextPacket() -> PcapPacket? {
         if self.isAtEnd { return nil }
+        if let mapped = self.mapped {
+            if let packet = self.nextMappedPacket(mapped) { return packet }
+            // Not a plain record (or the end): libpcap reads on from this record.
+            self.mapped = nil
+            guard let file = pcap_file(self.handle), fseeko(file, off_t(self.nextRecordOffset), SEEK_SET) == 0 else {
+                self.isAtEnd = true
+                self.warning = PcapError(
+                    code: .readError, path: self.path,
+                    message: "reading failed at frame \(self.framesRead + 1) (cannot seek in the capture); \(Self.readBeforePhrase(self.framesRead))",
+                    frameNumber: self.framesRead + 1, byteOffset: self.nextRecordOffset)
+                return nil
+            }
+        }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let status = pcap_next_ex(self.handle, &header, &data)
@@ -177,6 +273,33 @@ public final class PcapReader {
             linkType: self.linkType,
             bytes: UnsafeRawBufferPointer(start: data, count: caplen),
             originalLength: Int(record.len)
+        )
+    }
+
+    /// The next record from the memory map, or nil when it is not one the map reads (see
+    /// ``MappedRecords``).
+    @inline(__always)
+    private func nextMappedPacket(_ mapped: MappedRecords) -> PcapPacket? {
+        let offset = self.nextRecordOffset
+        guard mapped.size - offset >= 16 else { return nil }
+        let caplen = Int(mapped.word(offset + 8))
+        guard caplen <= mapped.maximumCapturedLength, caplen <= mapped.size - offset - 16 else { return nil }
+        // A fraction beyond one second is damage: libpcap's own arithmetic decides what it means.
+        let rawFraction = mapped.word(offset + 4)
+        guard rawFraction < (mapped.nanosecond ? 1_000_000_000 : 1_000_000) else { return nil }
+        mapped.release(before: offset)
+        self.framesRead += 1
+        self.nextRecordOffset = offset + 16 + caplen
+        // Classic pcap's seconds are unsigned 32-bit (see nextPacket); microseconds scale to ns.
+        let seconds = Int64(mapped.word(offset))
+        let fraction = mapped.nanosecond ? rawFraction : rawFraction * 1000
+        let timestamp = PcapTimestamp(seconds: seconds, nanoseconds: fraction)
+        return PcapPacket(
+            frameNumber: self.framesRead,
+            timestamp: timestamp,
+            linkType: self.linkType,
+            bytes: UnsafeRawBufferPointer(start: mapped.base + offset + 16, count: caplen),
+            originalLength: Int(mapped.word(offset + 12))
         )
     }
 

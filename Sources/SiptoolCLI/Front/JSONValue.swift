@@ -29,9 +29,6 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     private func write(into out: inout String, pretty: Bool, depth: Int) {
-        let newline = pretty ? "\n" : ""
-        let indent = pretty ? String(repeating: "  ", count: depth + 1) : ""
-        let closing = pretty ? String(repeating: "  ", count: depth) : ""
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -48,28 +45,37 @@ public indirect enum JSONValue: Sendable, Equatable {
                 out += "[]"
                 return
             }
-            out += "[" + newline
+            out += "["
             for (index, value) in values.enumerated() {
-                out += indent
+                if index > 0 { out += "," }
+                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
                 value.write(into: &out, pretty: pretty, depth: depth + 1)
-                out += (index < values.count - 1 ? "," : "") + newline
             }
-            out += closing + "]"
+            if pretty { JSONValue.newline(into: &out, depth: depth) }
+            out += "]"
         case .object(let members):
             guard !members.isEmpty else {
                 out += "{}"
                 return
             }
-            out += "{" + newline
+            out += "{"
             for (index, (key, value)) in members.enumerated() {
-                out += indent
+                if index > 0 { out += "," }
+                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
                 JSONValue.writeString(key, into: &out)
                 out += pretty ? ": " : ":"
                 value.write(into: &out, pretty: pretty, depth: depth + 1)
-                out += (index < members.count - 1 ? "," : "") + newline
             }
-            out += closing + "}"
+            if pretty { JSONValue.newline(into: &out, depth: depth) }
+            out += "}"
         }
+    }
+
+    /// A line break and two spaces per level of `depth` (pretty output), without building
+    /// temporary strings.
+    private static func newline(into out: inout String, depth: Int) {
+        out += "\n"
+        for _ in 0..<depth { out += "  " }
     }
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; other text passed as UTF-8.
