@@ -79,6 +79,17 @@ public struct CaptureAnalyzer {
         }
     }
 
+    /// Takes one UDP datagram, in capture order: the same as ``ingest(_:)`` with `.udp`, without
+    /// copying the event (the per-packet path of a capture).
+    public mutating func ingestUDP(_ datagram: borrowing UDPDatagram) {
+        self.advance(to: datagram.timestamp)
+        if SIPSniffer.looksLikeSIP(datagram.payload) {
+            self.ingestSIPDatagram(copy datagram)
+        } else {
+            self.media.ingestUDP(datagram, calls: &self.calls, options: self.options)
+        }
+    }
+
     /// Adds one SIP message that arrived some other way (a test, a live call, HEP).
     public mutating func ingest(_ event: SIPEvent) {
         self.advance(to: event.time)

@@ -96,7 +96,11 @@ enum DiagnoseCommand {
             let linkType = LinkType(rawValue: packet.linkType)
             let frameNumber = readers.count == 1 ? packet.frameNumber : frames
             decoder.decode(frame: packet.bytes, linkType: linkType, timestamp: time, frameNumber: frameNumber) { event in
-                analyzer.ingest(event)
+                if case .udp(let datagram) = event {
+                    analyzer.ingestUDP(datagram)
+                } else {
+                    analyzer.ingest(event)
+                }
             }
             if frames & 0xFFFF == 0 { progress.update() }
             pending[chosen] = readers[chosen].nextPacket()
