@@ -291,4 +291,62 @@ import Testing
         #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "TCP" && $0["destination"] as? String == Self.proxy })
         #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "UDP" && $0["destination"] as? String == "127.0.0.1:\(Self.calleePort)" })
     }
+
+    // MARK: - siptool call through the proxy
+
+    /// `siptool call` through Kamailio to `siptool answer --echo` (as the callee on 5082):
+    /// returns the call's JSON report and exit status.
+    func liveCall(_ peers: Peers, name: String, user: String, password: String, number: String) throws -> (Int32, [String: Any]) {
+        try Self.withProxy(peers, name: "live-\(name)") {
+            let callee = LiveAnswerInteropTests.Background(["answer", "--json", "--echo", "--listen", "127.0.0.1:\(Self.calleePort)", "--run-for", "4s", "--rtp-ports", "16150-16199"])
+            let run = Run(["call", "--json", "--trunk", Self.proxy, "-u", user, "--password-env", "SIPTOOL_TEST_KAM_PW", "--duration", "1s",
+                           "--ring-timeout", "5s", "--rtp-ports", "16120-16149", number], environment: ["SIPTOOL_TEST_KAM_PW": password])
+            _ = callee.result(seconds: 15)
+            #expect(!run.stdout.contains(password), "the password is never printed")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\n\(run.stderr)")
+            return (run.status, json)
+        }
+    }
+
+    static func liveCodes(_ json: [String: Any]) -> [String] {
+        let calls = (json["analysis"] as? [String: Any])?["calls"] as? [[String: Any]] ?? []
+        return calls.flatMap { InteropTests.codes($0) }
+    }
+
+    @Test func siptoolCallWithTheRightPasswordIsAnsweredWithAudio() throws {
+        guard let peers = self.requirePeers() else { return }
+        let (status, json) = try self.liveCall(peers, name: "right", user: "1001", password: "s3cret-1001", number: "+15550011234")
+        #expect(status == 0, "\(json["verdict_reason"] ?? "")")
+        #expect(json["authentication_rounds"] as? Int == 1)
+        #expect(json["verdict"] as? String == "pass")
+        #expect(((json["rtp"] as? [String: Any])?["received"] as? Int ?? 0) > 20)
+    }
+
+    @Test func siptoolCallWithAWrongPasswordSaysCredentialsRejected() throws {
+        guard let peers = self.requirePeers() else { return }
+        let (status, json) = try self.liveCall(peers, name: "wrong", user: "1001", password: "not-the-password", number: "+15550011234")
+        #expect(status == 1)
+        #expect(json["failure"] as? String == "credentials-rejected")
+        #expect((json["verdict_reason"] as? String)?.contains("'1001'") == true)
+        // The same finding as diagnose gives for the capture, naming the user and realm.
+        #expect(Self.liveCodes(json).contains("auth.credentials-rejected"), "\(Self.liveCodes(json))")
+        #expect(!Self.liveCodes(json).contains("auth.password-correct"), "siptool's own password is not a candidate to check")
+    }
+
+    @Test func siptoolCallAsAnUnknownUserIsRefusedWith403() throws {
+        guard let peers = self.requirePeers() else { return }
+        let (status, json) = try self.liveCall(peers, name: "unknown", user: "1999", password: "whatever", number: "+15550011234")
+        #expect(status == 1)
+        #expect(json["final_status"] as? Int == 403)
+        #expect(json["failure"] as? String == "rejected")
+    }
+
+    @Test func siptoolCallToABlockedPrefixIsRefusedWith403AfterAuthentication() throws {
+        guard let peers = self.requirePeers() else { return }
+        let (status, json) = try self.liveCall(peers, name: "blocked", user: "1001", password: "s3cret-1001", number: "+881612345678")
+        #expect(status == 1)
+        #expect(json["final_status"] as? Int == 403)
+        #expect(json["final_reason"] as? String == "Destination blocked")
+        #expect(Self.liveCodes(json).contains("auth.forbidden-after-auth"), "\(Self.liveCodes(json))")
+    }
 }
