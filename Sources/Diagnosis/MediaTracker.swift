@@ -73,7 +73,7 @@ struct MediaTracker {
         var tshark = TsharkStreamAnalysis()
         var rfc = RFC3550StreamStatistics()
         var payloadTypes: [UInt8] = []
-        var level = AudioLevelMeter()
+        var level = G711StreamLevel()
         var dtmf = DTMFTracker()
         var rtcp: [RTPStreamReport.RTCPView] = []
         /// The payload info of the previous packet: streams rarely change payload type.

@@ -74,6 +74,32 @@ public enum G711 {
         return UInt32(sample * sample)
     }
 
+    /// The sum of the squared linear values of a payload's codes, exact (an integer sum, so the
+    /// order of the additions does not matter; it stays below 2^53 for any UDP payload).
+    static func sumOfSquares(_ payload: UnsafeRawBufferPointer, muLaw: Bool) -> UInt64 {
+        let table = muLaw ? G711.muLawSquares : G711.aLawSquares
+        return table.withUnsafeBufferPointer { squares in
+            let count = payload.count
+            var even: UInt64 = 0
+            var odd: UInt64 = 0
+            var index = 0
+            // Eight codes per load, two running sums.
+            while index + 8 <= count {
+                let word = payload.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                even &+= UInt64(squares[Int(word & 0xFF)]) &+ UInt64(squares[Int(word >> 16 & 0xFF)])
+                    &+ UInt64(squares[Int(word >> 32 & 0xFF)]) &+ UInt64(squares[Int(word >> 48 & 0xFF)])
+                odd &+= UInt64(squares[Int(word >> 8 & 0xFF)]) &+ UInt64(squares[Int(word >> 24 & 0xFF)])
+                    &+ UInt64(squares[Int(word >> 40 & 0xFF)]) &+ UInt64(squares[Int(word >> 56)])
+                index += 8
+            }
+            while index < count {
+                even &+= UInt64(squares[Int(payload[index])])
+                index += 1
+            }
+            return even &+ odd
+        }
+    }
+
     /// Decodes a payload (μ-law when `muLaw`, A-law otherwise).
     public static func decode(_ payload: UnsafeRawBufferPointer, muLaw: Bool) -> [Int16] {
         payload.map { muLaw ? Self.decodeMuLaw($0) : Self.decodeALaw($0) }
@@ -162,12 +188,7 @@ public struct AudioLevelMeter: Sendable {
     /// exactly, at a table load per byte instead of a decode and a multiplication.
     public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
         guard !payload.isEmpty else { return }
-        let table = muLaw ? G711.muLawSquares : G711.aLawSquares
-        var sum: UInt64 = 0
-        table.withUnsafeBufferPointer { squares in
-            for byte in payload { sum &+= UInt64(squares[Int(byte)]) }
-        }
-        self.addPacket(sumOfSquares: Double(sum), count: payload.count)
+        self.addPacket(sumOfSquares: Double(G711.sumOfSquares(payload, muLaw: muLaw)), count: payload.count)
     }
 
     /// Adds a G.711 payload from an array.
@@ -194,4 +215,34 @@ public struct AudioLevelMeter: Sendable {
 
     /// A silent stretch of ``QualityThresholds/longSilenceMs`` or more occurred.
     public var hasLongSilence: Bool { self.longestSilenceMs >= QualityThresholds.longSilenceMs }
+}
+
+/// The overall level of a G.711 stream only: what ``AudioLevelMeter/levelDBov`` and
+/// ``AudioLevelMeter/isSilent`` give, without the per-packet levels (no logarithm per packet), for
+/// callers that report only the stream's level.
+public struct G711StreamLevel: Sendable {
+    /// Sum of the squared samples, accumulated per packet as ``AudioLevelMeter`` does.
+    public private(set) var sumOfSquares: Double = 0
+    public private(set) var samples = 0
+
+    public init() {}
+
+    /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise).
+    public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
+        guard !payload.isEmpty else { return }
+        self.sumOfSquares += Double(G711.sumOfSquares(payload, muLaw: muLaw))
+        self.samples += payload.count
+    }
+
+    /// RMS level of the whole stream in dBov, nil before any sample.
+    public var levelDBov: Double? {
+        guard self.samples > 0 else { return nil }
+        return AudioLevelMeter.dBov(meanSquare: self.sumOfSquares / Double(self.samples))
+    }
+
+    /// At least 1 s of audio with an overall level below the silence threshold.
+    public var isSilent: Bool {
+        self.samples >= AudioLevelMeter.minimumSamplesForVerdict
+            && (self.levelDBov ?? 0) < AudioLevelMeter.silenceThresholdDBov
+    }
 }

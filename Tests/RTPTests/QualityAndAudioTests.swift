@@ -138,6 +138,36 @@ import Testing
         #expect(meter.packets == 1000 && meter.meanPacketDBov != nil)
         #expect(!AudioLevelMeter().isSilent)  // no audio: no verdict
     }
+
+    /// The table-driven sums must equal the floating-point sum of the decoded samples exactly
+    /// (diagnose's JSON must not change by a bit), for both laws and payload lengths that are not
+    /// multiples of the eight-code step.
+    @Test func tableSumsEqualDecodedSums() {
+        var generator = SystemRandomNumberGenerator()
+        for muLaw in [true, false] {
+            var meter = AudioLevelMeter()
+            var level = G711StreamLevel()
+            var reference = 0.0
+            var samples = 0
+            for length in [1, 7, 8, 9, 160, 161, 240, 1000] {
+                let payload = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                var sum = 0.0
+                let decoded = payload.withUnsafeBytes { G711.decode($0, muLaw: muLaw) }
+                for sample in decoded { sum += Double(sample) * Double(sample) }
+                reference += sum
+                samples += length
+                meter.addG711(payload, muLaw: muLaw)
+                payload.withUnsafeBytes { level.addG711($0, muLaw: muLaw) }
+            }
+            #expect(level.sumOfSquares == reference && level.samples == samples)
+            #expect(level.levelDBov == meter.levelDBov && level.isSilent == meter.isSilent)
+            #expect(meter.samples == samples)
+        }
+        var silent = G711StreamLevel()
+        [UInt8](repeating: 0xFF, count: 160).withUnsafeBytes { for _ in 0..<100 { silent.addG711($0, muLaw: true) } }
+        #expect(silent.isSilent && silent.levelDBov == AudioLevelMeter.floorDBov)
+        #expect(G711StreamLevel().levelDBov == nil && !G711StreamLevel().isSilent)
+    }
 }
 
 @Suite struct DTMFTests {
