@@ -50,13 +50,24 @@ public struct CallRecord: Sendable {
     /// as Wireshark's VoIP calls take it: the first final response with the last INVITE CSeq that was
     /// sent towards the caller.
     public var finalResponse: SIPEvent? {
-        guard let caller = self.callerEndpoint?.address else { return nil }
-        let invites = self.events.filter { $0.method == .invite && $0.source.address == caller && !self.isReINVITE($0) }
+        guard let isCaller = self.callerMatcher() else { return nil }
+        let invites = self.events.filter { $0.method == .invite && isCaller($0.source) && !self.isReINVITE($0) }
         guard let lastCSeq = invites.last?.message.cseq?.number else { return nil }
         return self.events.first {
             ($0.statusCode ?? 0) >= 200 && $0.message.cseq?.number == lastCSeq && $0.message.cseq?.method == .invite
-                && $0.destination.address == caller
+                && isCaller($0.destination)
         }
+    }
+
+    /// Tells the caller's endpoint from the others. By address and port when some INVITE response
+    /// went to exactly the endpoint the first INVITE came from (a proxy and its clients on one host,
+    /// as in a loopback capture, share the address, and the hop behind the proxy must not count as
+    /// the caller's); by address alone otherwise (a phone that sends from one port and listens on
+    /// another).
+    func callerMatcher() -> ((Endpoint) -> Bool)? {
+        guard let caller = self.callerEndpoint else { return nil }
+        let exact = self.events.contains { $0.statusCode != nil && $0.message.cseq?.method == .invite && $0.destination == caller }
+        return exact ? { $0 == caller } : { $0.address == caller.address }
     }
 
     /// An INVITE inside an established dialog (it carries a To tag): a re-INVITE.
@@ -144,8 +155,9 @@ extension CallRecord {
         let from = first?.message.from
         let invite = self.firstInvite
         let caller = self.callerEndpoint?.address
+        let isCaller = self.callerMatcher() ?? { _ in false }
         let responsesToCaller = self.events.filter {
-            $0.statusCode != nil && $0.message.cseq?.method == .invite && $0.destination.address == caller
+            $0.statusCode != nil && $0.message.cseq?.method == .invite && isCaller($0.destination)
         }
         func ms(_ later: CaptureTime?) -> Double? {
             guard let start = invite?.time, let later else { return nil }
@@ -191,12 +203,14 @@ extension CallRecord {
             durationMs = endTime.map { $0.milliseconds(since: first2xx.time) }
         }
 
-        var hops = Set<[Endpoint]>()
-        if let invite {
-            for event in self.events where event.method == .invite && event.message.cseq == invite.message.cseq {
-                hops.insert([event.source, event.destination])
-            }
+        // Hops: the most legs any one INVITE transaction of the initial dialog was seen on (a
+        // challenged INVITE stops at the proxy; the authenticated one goes on to the callee).
+        var hopsByCSeq: [UInt32: Set<[Endpoint]>] = [:]
+        for event in self.events where event.method == .invite && !self.isReINVITE(event) {
+            guard let number = event.message.cseq?.number else { continue }
+            hopsByCSeq[number, default: []].insert([event.source, event.destination])
         }
+        let hopCount = hopsByCSeq.values.map(\.count).max() ?? 0
 
         let challengesAnswered = self.events.filter {
             $0.message.request != nil && !$0.isRetransmission
@@ -228,7 +242,7 @@ extension CallRecord {
             messageCount: self.events.count,
             retransmissions: self.events.filter(\.isRetransmission).count,
             authenticationRounds: challengesAnswered,
-            hops: max(hops.count, invite == nil ? 0 : 1)
+            hops: max(hopCount, invite == nil ? 0 : 1)
         )
     }
 }

@@ -97,6 +97,26 @@ struct CallScript {
         #expect(!report.findings.contains { $0.severity == .error }, "\(report.findings)")
     }
 
+    /// A proxy and both ends on one host (Kamailio and SIPp on loopback): the callee's 180 and 200
+    /// to the proxy share the caller's address, but the timings are those of the responses the
+    /// caller got, and the call is seen on two hops.
+    @Test func timingsThroughAProxyOnTheSameHostAreTheCallersLeg() {
+        var script = CallScript()
+        let caller = Endpoint("127.0.0.1:5081")!, proxy = Endpoint("127.0.0.1:5080")!, callee = Endpoint("127.0.0.1:5082")!
+        func relayed(_ lines: [String]) -> [String] { [lines[0], "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-p1"] + lines.dropFirst() }
+        script.send(CallScript.invite(), from: caller, to: proxy)
+        script.send(relayed(CallScript.invite()), from: proxy, to: callee, afterMs: 10)
+        script.send(relayed(CallScript.response("180 Ringing")), from: callee, to: proxy, afterMs: 100)
+        script.send(CallScript.response("180 Ringing"), from: proxy, to: caller, afterMs: 5)
+        script.send(relayed(CallScript.response("200 OK")), from: callee, to: proxy, afterMs: 1000)
+        script.send(CallScript.response("200 OK"), from: proxy, to: caller, afterMs: 5)
+        let summary = script.report().summary
+        #expect(summary.postDialDelayMs == 115)
+        #expect(summary.timeToAnswerMs == 1120)
+        #expect(summary.finalStatus == 200)
+        #expect(summary.hops == 2)
+    }
+
     @Test func inviteWithoutAnyResponseIsSilentlyDropped() {
         var script = CallScript()
         for delay in [0, 500, 1000, 2000, 4000] as [Int64] {

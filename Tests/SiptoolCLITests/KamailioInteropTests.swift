@@ -187,6 +187,17 @@ import Testing
             #expect(call["transport"] as? String == "UDP")
             #expect(call["caller"] as? String == "127.0.0.1:\(Self.callerPort)")
             #expect(call["callee"] as? String == Self.proxy)
+            // Caller to proxy, proxy to callee: the authenticated INVITE went through both.
+            #expect(call["hops"] as? Int == 2)
+            // The answer time is that of the 200 the caller got, not of the callee's 200 to the
+            // proxy (same address on loopback, other port).
+            let events = call["sip"] as? [[String: Any]] ?? []
+            let invite = events.first { $0["label"] as? String == "INVITE" }?["time_s"] as? Double
+            let answer = events.first {
+                $0["label"] as? String == "200 OK (INVITE)" && $0["destination"] as? String == "127.0.0.1:\(Self.callerPort)"
+            }?["time_s"] as? Double
+            let expected = try #require(answer.flatMap { a in invite.map { (a - $0) * 1000 } })
+            #expect(abs((call["time_to_answer_ms"] as? Double ?? -1) - expected) < 0.01)
             #expect(Self.errors(call).isEmpty, "\(InteropTests.codes(call))")
             #expect(Self.finding("auth.wrong-password", in: call) == nil)
             #expect(Self.finding("auth.credentials-rejected", in: call) == nil)
