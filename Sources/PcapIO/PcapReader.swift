@@ -50,6 +50,15 @@ public final class PcapReader {
     /// Classic pcap files are read from a memory map (no read(2) and no copy per packet) while
     /// their records are plain; nil for other inputs, and after the first record that is not.
     private var mapped: MappedRecords?
+    /// ``mapped``'s facts, copied here so the per-packet path reads them without reference
+    /// counting; `mappedBase` is nil when records come from libpcap.
+    private var mappedBase: UnsafeRawPointer?
+    private var mappedSize = 0
+    private var mappedSwapped = false
+    private var mappedNanosecond = false
+    private var mappedMaximumCapturedLength = 0
+    /// The offset from which ``MappedRecords/advance(to:)`` has work to do.
+    private var mappedNextStep = 0
 
     /// `struct pcap_file_header`: magic, version, thiszone, sigfigs, snaplen, linktype.
     static let globalHeaderLength = 24
@@ -125,6 +134,13 @@ public final class PcapReader {
         self.hasThirtyTwoBitSeconds = resolved != .pcapng
         if format == .pcap {
             self.mapped = MappedRecords(file: file, linkType: self.linkType, snapshotLength: self.snapshotLength)
+            if let mapped = self.mapped {
+                self.mappedBase = mapped.base
+                self.mappedSize = mapped.size
+                self.mappedSwapped = mapped.swapped
+                self.mappedNanosecond = mapped.nanosecond
+                self.mappedMaximumCapturedLength = mapped.maximumCapturedLength
+            }
         }
     }
 
@@ -163,7 +179,11 @@ public final class PcapReader {
         let maximumCapturedLength: Int
         /// Start of the pages not yet released.
         var releasedUpTo = 0
-        static let releaseStep = 1 << 24
+        /// End of the pages whose page-table entries were filled ahead of reading.
+        var populatedUpTo = 0
+        /// Pages are released behind and filled ahead of the reading position in steps this large.
+        static let step = 1 << 23
+        static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
         init?(file: UnsafeMutablePointer<FILE>, linkType: Int, snapshotLength: Int) {
             guard [1, 101, 228, 229].contains(linkType) else { return nil }
@@ -207,19 +227,23 @@ public final class PcapReader {
             munmap(UnsafeMutableRawPointer(mutating: self.base), self.size)
         }
 
-        @inline(__always)
-        func word(_ offset: Int) -> UInt32 {
-            let value = self.base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-            return self.swapped ? value.byteSwapped : value
-        }
-
-        /// Releases the pages before `offset` (in steps, not per packet).
-        func release(before offset: Int) {
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            let end = offset / page * page
-            guard end - self.releasedUpTo >= Self.releaseStep else { return }
-            _ = madvise(UnsafeMutableRawPointer(mutating: self.base + self.releasedUpTo), end - self.releasedUpTo, MADV_DONTNEED)
-            self.releasedUpTo = end
+        /// Releases the pages before `offset` and fills the page tables of the next step ahead
+        /// (one system call instead of a page fault every few pages). Returns the offset at which
+        /// to call again.
+        func advance(to offset: Int) -> Int {
+            let end = offset / Self.pageSize * Self.pageSize
+            if end - self.releasedUpTo >= Self.step {
+                _ = madvise(UnsafeMutableRawPointer(mutating: self.base + self.releasedUpTo), end - self.releasedUpTo, MADV_DONTNEED)
+                self.releasedUpTo = end
+            }
+            let start = max(self.populatedUpTo, end)
+            let stop = min(self.size, start + Self.step)
+            if stop > start {
+                // Fails harmlessly (EINVAL) on kernels before 5.14: the pages then fault in as read.
+                _ = madvise(UnsafeMutableRawPointer(mutating: self.base + start), stop - start, MADV_POPULATE_READ)
+            }
+            self.populatedUpTo = max(stop, start + Self.step)
+            return self.populatedUpTo - Self.step / 2
         }
     }
 
@@ -234,10 +258,11 @@ public final class PcapReader {
     /// several readers can be merged by time (``MergedPcapReader``).
     public func nextPacket() -> PcapPacket? {
         if self.isAtEnd { return nil }
-        if let mapped = self.mapped {
-            if let packet = self.nextMappedPacket(mapped) { return packet }
+        if let base = self.mappedBase {
+            if let packet = self.nextMappedPacket(base) { return packet }
             // Not a plain record (or the end): libpcap reads on from this record.
             self.mapped = nil
+            self.mappedBase = nil
             guard let file = pcap_file(self.handle), fseeko(file, off_t(self.nextRecordOffset), SEEK_SET) == 0 else {
                 self.isAtEnd = true
                 self.warning = PcapError(
@@ -279,27 +304,35 @@ public final class PcapReader {
     /// The next record from the memory map, or nil when it is not one the map reads (see
     /// ``MappedRecords``).
     @inline(__always)
-    private func nextMappedPacket(_ mapped: MappedRecords) -> PcapPacket? {
+    private func nextMappedPacket(_ base: UnsafeRawPointer) -> PcapPacket? {
         let offset = self.nextRecordOffset
-        guard mapped.size - offset >= 16 else { return nil }
-        let caplen = Int(mapped.word(offset + 8))
-        guard caplen <= mapped.maximumCapturedLength, caplen <= mapped.size - offset - 16 else { return nil }
+        let size = self.mappedSize
+        let swapped = self.mappedSwapped
+        func word(_ at: Int) -> UInt32 {
+            let value = base.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            return swapped ? value.byteSwapped : value
+        }
+        guard size - offset >= 16 else { return nil }
+        let caplen = Int(word(offset + 8))
+        guard caplen <= self.mappedMaximumCapturedLength, caplen <= size - offset - 16 else { return nil }
         // A fraction beyond one second is damage: libpcap's own arithmetic decides what it means.
-        let rawFraction = mapped.word(offset + 4)
-        guard rawFraction < (mapped.nanosecond ? 1_000_000_000 : 1_000_000) else { return nil }
-        mapped.release(before: offset)
+        let rawFraction = word(offset + 4)
+        guard rawFraction < (self.mappedNanosecond ? 1_000_000_000 : 1_000_000) else { return nil }
+        if offset >= self.mappedNextStep, let mapped = self.mapped {
+            self.mappedNextStep = mapped.advance(to: offset)
+        }
         self.framesRead += 1
         self.nextRecordOffset = offset + 16 + caplen
         // Classic pcap's seconds are unsigned 32-bit (see nextPacket); microseconds scale to ns.
-        let seconds = Int64(mapped.word(offset))
-        let fraction = mapped.nanosecond ? rawFraction : rawFraction * 1000
+        let seconds = Int64(word(offset))
+        let fraction = self.mappedNanosecond ? rawFraction : rawFraction * 1000
         let timestamp = PcapTimestamp(seconds: seconds, nanoseconds: fraction)
         return PcapPacket(
             frameNumber: self.framesRead,
             timestamp: timestamp,
             linkType: self.linkType,
-            bytes: UnsafeRawBufferPointer(start: mapped.base + offset + 16, count: caplen),
-            originalLength: Int(mapped.word(offset + 12))
+            bytes: UnsafeRawBufferPointer(start: base + offset + 16, count: caplen),
+            originalLength: Int(word(offset + 12))
         )
     }
 

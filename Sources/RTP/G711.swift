@@ -62,6 +62,17 @@ public enum G711 {
         return UInt8(segment << 4 | mantissa) ^ mask
     }
 
+    /// ``muLawSquares`` and ``aLawSquares`` in memory that is never freed, read without reference
+    /// counting in the per-packet path.
+    nonisolated(unsafe) static let muLawSquareTable = G711.permanentCopy(G711.muLawSquares)
+    nonisolated(unsafe) static let aLawSquareTable = G711.permanentCopy(G711.aLawSquares)
+
+    private static func permanentCopy(_ table: [UInt32]) -> UnsafeBufferPointer<UInt32> {
+        let copy = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: table.count)
+        _ = copy.initialize(from: table)
+        return UnsafeBufferPointer(copy)
+    }
+
     /// The square of every μ-law code's linear value (at most 32124², which fits 32 bits).
     static let muLawSquares: [UInt32] = (0..<256).map { code in
         let sample = Int(Self.decodeMuLaw(UInt8(code)))
@@ -77,8 +88,8 @@ public enum G711 {
     /// The sum of the squared linear values of a payload's codes, exact (an integer sum, so the
     /// order of the additions does not matter; it stays below 2^53 for any UDP payload).
     static func sumOfSquares(_ payload: UnsafeRawBufferPointer, muLaw: Bool) -> UInt64 {
-        let table = muLaw ? G711.muLawSquares : G711.aLawSquares
-        return table.withUnsafeBufferPointer { squares in
+        let squares = muLaw ? G711.muLawSquareTable : G711.aLawSquareTable
+        do {
             let count = payload.count
             var even: UInt64 = 0
             var odd: UInt64 = 0

@@ -77,6 +77,8 @@ enum DiagnoseCommand {
 
         // Merge by time: one pending packet per reader.
         var pending: [CapturedPacket?] = readers.map { $0.nextPacket() }
+        // One capture (the usual case): no array access and reference counting per packet.
+        let single = readers.count == 1 ? readers[0] : nil
         while true {
             var chosen = -1
             for (index, packet) in pending.enumerated() {
@@ -103,7 +105,11 @@ enum DiagnoseCommand {
                 }
             }
             if frames & 0xFFFF == 0 { progress.update() }
-            pending[chosen] = readers[chosen].nextPacket()
+            if let single {
+                pending[0] = single.nextPacket()
+            } else {
+                pending[chosen] = readers[chosen].nextPacket()
+            }
         }
         decoder.flush(now: last) { analyzer.ingest($0) }
         progress.finish()
