@@ -42,6 +42,15 @@ public enum Addressing {
         }
     }
 
+    /// The server's address and the local address that reaches it (`localHost` when given).
+    public static func route(host: String, port: Int, localHost: String?) throws(RuntimeError) -> (server: SocketAddress, localHost: String) {
+        let server = try Self.resolve(host: host, port: port)
+        guard let local = localHost ?? Self.localAddress(toward: server) else {
+            throw RuntimeError(.network, "no local address can reach \(server): check the network and routes")
+        }
+        return (server, local)
+    }
+
     /// `host:port` text for headers, with brackets around IPv6.
     public static func hostPort(_ host: String, _ port: Int) -> String {
         (host.contains(":") ? "[\(host)]" : host) + ":\(port)"

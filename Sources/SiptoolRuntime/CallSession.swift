@@ -94,7 +94,7 @@ public final class CallSession: @unchecked Sendable {
     let localHost: String
     var call: OutboundCall
     var outcome: CallOutcome
-    var timers: [CallTimer: Scheduled<Void>] = [:]
+    let timers: LoopTimers<CallTimer>
     var started: NIODeadline = .now()
     var answeredAt: NIODeadline?
     var hangup: Scheduled<Void>?
@@ -113,6 +113,7 @@ public final class CallSession: @unchecked Sendable {
         self.media = media
         self.localHost = localHost
         self.promise = loop.makePromise()
+        self.timers = LoopTimers(loop: loop)
         var random = SystemRandomNumberGenerator()
         let token = String(random.next() as UInt64, radix: 36)
         let localPort = sip.localAddress.port ?? 5060
@@ -140,13 +141,11 @@ public final class CallSession: @unchecked Sendable {
     /// or interrupted with Ctrl-C, which sends CANCEL or BYE first).
     public static func run(_ options: CallOptions, on loop: EventLoop, log: PacketLog) -> EventLoopFuture<CallOutcome> {
         let server: SocketAddress
+        let localHost: String
         do {
-            server = try Addressing.resolve(host: options.serverHost, port: options.serverPort)
+            (server, localHost) = try Addressing.route(host: options.serverHost, port: options.serverPort, localHost: options.localHost)
         } catch {
             return loop.makeFailedFuture(error)
-        }
-        guard let localHost = options.localHost ?? Addressing.localAddress(toward: server) else {
-            return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server): check the network and routes"))
         }
         let box = CallBox()
         return SIPClientTransport.open(options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop) { message, bytes, source in
@@ -195,9 +194,7 @@ public final class CallSession: @unchecked Sendable {
         }
     }
 
-    static func amount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-    }
+    static func amount(_ duration: Duration) -> TimeAmount { LoopTimers<Int>.amount(duration) }
 
     func receiveSIP(_ message: SIPMessage?, bytes: [UInt8], from source: SocketAddress) {
         if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.localAddress, tcp: self.sip.kind == .tcp) }
@@ -231,14 +228,12 @@ public final class CallSession: @unchecked Sendable {
             case .send(let message):
                 self.send(message)
             case .startTimer(let timer, let duration):
-                self.timers[timer]?.cancel()
-                self.timers[timer] = self.loop.scheduleTask(in: Self.amount(duration)) { [weak self] in
+                self.timers.start(timer, after: duration) { [weak self] in
                     guard let self else { return }
-                    self.timers[timer] = nil
                     self.handle(self.call.timerFired(timer))
                 }
             case .cancelTimer(let timer):
-                self.timers.removeValue(forKey: timer)?.cancel()
+                self.timers.cancel(timer)
             case .progress(let response):
                 self.mark("\(response.statusCode) \(response.reasonPhrase)")
             case .earlyMedia:
@@ -311,7 +306,7 @@ public final class CallSession: @unchecked Sendable {
     private func finish() {
         guard !self.finished else { return }
         self.finished = true
-        for timer in self.timers.values { timer.cancel() }
+        self.timers.cancelAll()
         self.hangup?.cancel()
         self.ring?.cancel()
         self.watchdog?.cancel()

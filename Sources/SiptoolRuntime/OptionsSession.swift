@@ -42,7 +42,7 @@ public final class OptionsSession: @unchecked Sendable {
     let sip: UDPSocket
     var ping: OptionsPing
     var outcome = OptionsOutcome()
-    var timers: [CallTimer: Scheduled<Void>] = [:]
+    let timers: LoopTimers<CallTimer>
     let started = NIODeadline.now()
     var sent = 0
     var finished = false
@@ -55,6 +55,7 @@ public final class OptionsSession: @unchecked Sendable {
         self.server = server
         self.sip = sip
         self.promise = loop.makePromise()
+        self.timers = LoopTimers(loop: loop)
         var random = SystemRandomNumberGenerator()
         let token = String(random.next() as UInt64, radix: 36)
         let sentBy = Addressing.hostPort(localHost, sip.localAddress.port ?? 5060)
@@ -68,13 +69,11 @@ public final class OptionsSession: @unchecked Sendable {
 
     public static func run(_ options: OptionsRunOptions, on loop: EventLoop) -> EventLoopFuture<OptionsOutcome> {
         let server: SocketAddress
+        let localHost: String
         do {
-            server = try Addressing.resolve(host: options.serverHost, port: options.serverPort)
+            (server, localHost) = try Addressing.route(host: options.serverHost, port: options.serverPort, localHost: options.localHost)
         } catch {
             return loop.makeFailedFuture(error)
-        }
-        guard let localHost = options.localHost ?? Addressing.localAddress(toward: server) else {
-            return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server)"))
         }
         let box = OptionsBox()
         return UDPSocket.bind(host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.session?.receive(buffer) })
@@ -118,13 +117,12 @@ public final class OptionsSession: @unchecked Sendable {
                     self?.outcome.failures.append("cannot send to \(self?.outcome.server ?? "?"): \(error)")
                 }
             case .startTimer(let timer, let duration):
-                self.timers[timer] = self.loop.scheduleTask(in: CallSession.amount(duration)) { [weak self] in
+                self.timers.start(timer, after: duration) { [weak self] in
                     guard let self else { return }
-                    self.timers[timer] = nil
                     self.handle(self.ping.timerFired(timer, now: self.now))
                 }
             case .cancelTimer(let timer):
-                self.timers.removeValue(forKey: timer)?.cancel()
+                self.timers.cancel(timer)
             case .authenticating:
                 break
             case .reply(let reply):
@@ -144,7 +142,7 @@ public final class OptionsSession: @unchecked Sendable {
         guard !self.finished else { return }
         self.finished = true
         self.poll?.cancel()
-        for timer in self.timers.values { timer.cancel() }
+        self.timers.cancelAll()
         let outcome = self.outcome
         self.sip.close().whenComplete { [promise] _ in promise.succeed(outcome) }
     }

@@ -60,7 +60,7 @@ public final class RegisterSession: @unchecked Sendable {
     let log: PacketLog
     var registration: Registration
     var outcome = RegisterOutcome()
-    var timers: [Registration.Timer: Scheduled<Void>] = [:]
+    let timers: LoopTimers<Registration.Timer>
     let started = NIODeadline.now()
     var finished = false
     var ending = false
@@ -75,6 +75,7 @@ public final class RegisterSession: @unchecked Sendable {
         self.sip = sip
         self.log = log
         self.promise = loop.makePromise()
+        self.timers = LoopTimers(loop: loop)
         var random = SystemRandomNumberGenerator()
         let token = String(random.next() as UInt64, radix: 36)
         let sentBy = Addressing.hostPort(localHost, sip.localAddress.port ?? 5060)
@@ -90,13 +91,11 @@ public final class RegisterSession: @unchecked Sendable {
 
     public static func run(_ options: RegisterOptions, on loop: EventLoop, log: PacketLog) -> EventLoopFuture<RegisterOutcome> {
         let server: SocketAddress
+        let localHost: String
         do {
-            server = try Addressing.resolve(host: options.serverHost, port: options.serverPort)
+            (server, localHost) = try Addressing.route(host: options.serverHost, port: options.serverPort, localHost: options.localHost)
         } catch {
             return loop.makeFailedFuture(error)
-        }
-        guard let localHost = options.localHost ?? Addressing.localAddress(toward: server) else {
-            return loop.makeFailedFuture(RuntimeError(.network, "no local address can reach \(server)"))
         }
         let box = RegisterBox()
         return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
@@ -172,10 +171,8 @@ public final class RegisterSession: @unchecked Sendable {
                     self.finish()
                 }
             case .startTimer(let timer, let duration):
-                self.timers[timer]?.cancel()
-                self.timers[timer] = self.loop.scheduleTask(in: CallSession.amount(duration)) { [weak self] in
+                self.timers.start(timer, after: duration) { [weak self] in
                     guard let self else { return }
-                    self.timers[timer] = nil
                     if timer == .refresh {
                         self.outcome.refreshes += 1
                         self.mark("refreshing the registration")
@@ -183,7 +180,7 @@ public final class RegisterSession: @unchecked Sendable {
                     self.handle(self.registration.timerFired(timer))
                 }
             case .cancelTimer(let timer):
-                self.timers.removeValue(forKey: timer)?.cancel()
+                self.timers.cancel(timer)
             case .authenticating(let realm, let proxy):
                 self.mark("\(proxy ? 407 : 401) challenge for realm \"\(realm)\": resending with credentials")
             case .registered(let expires, let contacts, let response):
@@ -195,7 +192,7 @@ public final class RegisterSession: @unchecked Sendable {
                     if let keepFor = self.options.keepFor {
                         self.keep = self.loop.scheduleTask(in: CallSession.amount(keepFor)) { [weak self] in self?.unregister() }
                     } else {
-                        self.timers.removeValue(forKey: .refresh)?.cancel()
+                        self.timers.cancel(.refresh)
                         self.finish()
                     }
                 }
@@ -221,7 +218,7 @@ public final class RegisterSession: @unchecked Sendable {
         self.finished = true
         self.poll?.cancel()
         self.keep?.cancel()
-        for timer in self.timers.values { timer.cancel() }
+        self.timers.cancelAll()
         let outcome = self.outcome
         self.sip.close().whenComplete { [promise] _ in promise.succeed(outcome) }
     }

@@ -160,20 +160,7 @@ enum DiagnoseCommand {
 
     /// The candidate password, from an environment variable or a file; never from the command line.
     static func password(_ arguments: ParsedArguments, _ context: CommandContext) throws(CLIError) -> String? {
-        if let variable = arguments.value("password-env") {
-            guard let value = context.environment(variable), !value.isEmpty else {
-                throw CLIError.usage("The environment variable '\(variable)' named by '--password-env' is not set.", command: "diagnose")
-            }
-            return value
-        }
-        if let path = arguments.value("password-file") {
-            let bytes = try InputFile.readAll(path: path, limit: 4096)
-            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let password = line.hasSuffix("\r") ? String(line.dropLast()) : line
-            guard !password.isEmpty else { throw CLIError(.dataError, "'\(path)' named by --password-file is empty") }
-            return password
-        }
-        return nil
+        try LiveSupport.passwordFromOptions(arguments, context, command: "diagnose")
     }
 }
 

@@ -87,13 +87,7 @@ enum AnswerCommand {
         } catch {
             throw LiveSupport.cliError(error)
         }
-        if let path = arguments.value("pcap") {
-            do {
-                try log.writePcap(to: path)
-            } catch {
-                throw LiveSupport.cliError(error)
-            }
-        }
+        try LiveSupport.writePcap(log, arguments)
         if let directory = recordDirectory {
             for call in calls where !call.recorded.isEmpty {
                 let safe = String(call.callID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })

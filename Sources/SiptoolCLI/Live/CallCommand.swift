@@ -78,13 +78,7 @@ enum CallCommand {
         } catch {
             throw LiveSupport.cliError(error)
         }
-        if let path = arguments.value("pcap") {
-            do {
-                try log.writePcap(to: path)
-            } catch {
-                throw LiveSupport.cliError(error)
-            }
-        }
+        try LiveSupport.writePcap(log, arguments)
         if let path = arguments.value("record") { try LiveSupport.writeWAV(outcome.recorded, path: path) }
         // No candidate password for the analysis: siptool computed the digest from that very
         // password, so "the response matches it" would say nothing and mislead.

@@ -52,13 +52,7 @@ enum CallLoad {
         } catch {
             throw LiveSupport.cliError(error)
         }
-        if let path = arguments.value("pcap") {
-            do {
-                try log.writePcap(to: path)
-            } catch {
-                throw LiveSupport.cliError(error)
-            }
-        }
+        try LiveSupport.writePcap(log, arguments)
         let analysis = log.analyze()
         let reports = Dictionary(analysis.calls.map { ($0.summary.callID, $0) }, uniquingKeysWith: { first, _ in first })
         var verdicts: [String: Int] = [:]

@@ -15,6 +15,15 @@ enum LiveSupport {
     /// The password for digest authentication, from (in order) --password-env, --password-file,
     /// SIPTOOL_PASSWORD, or a prompt without echo with --password-prompt. Never from the command line.
     static func password(_ arguments: ParsedArguments, _ context: CommandContext, command: String) throws(CLIError) -> String? {
+        if let password = try Self.passwordFromOptions(arguments, context, command: command) { return password }
+        if let value = context.environment("SIPTOOL_PASSWORD"), !value.isEmpty { return value }
+        if arguments.flag("password-prompt") { return try Self.prompt("Password: ") }
+        return nil
+    }
+
+    /// The password named by --password-env or --password-file (shared with `diagnose`, whose
+    /// candidate password comes from the same two options).
+    static func passwordFromOptions(_ arguments: ParsedArguments, _ context: CommandContext, command: String) throws(CLIError) -> String? {
         if let variable = arguments.value("password-env") {
             guard let value = context.environment(variable), !value.isEmpty else {
                 throw CLIError.usage("The environment variable '\(variable)' named by '--password-env' is not set.", command: command)
@@ -28,9 +37,17 @@ enum LiveSupport {
             guard !password.isEmpty else { throw CLIError(.dataError, "'\(path)' named by --password-file is empty") }
             return password
         }
-        if let value = context.environment("SIPTOOL_PASSWORD"), !value.isEmpty { return value }
-        if arguments.flag("password-prompt") { return try Self.prompt("Password: ") }
         return nil
+    }
+
+    /// Writes the packet log to --pcap, when asked for.
+    static func writePcap(_ log: PacketLog, _ arguments: ParsedArguments) throws(CLIError) {
+        guard let path = arguments.value("pcap") else { return }
+        do {
+            try log.writePcap(to: path)
+        } catch {
+            throw Self.cliError(error)
+        }
     }
 
     /// Reads a line from the terminal with echo off.
