@@ -330,7 +330,9 @@ import Testing
             for (offset, name) in names.enumerated() {
                 let theirs = Double(fields[11 + offset]) ?? .nan
                 let value = ours[name] as? Double ?? .nan
-                #expect(abs(theirs - value) < 0.0006, "\(name) of \(source) -> \(destination): tshark \(theirs), siptool \(value)")
+                // Both print 3 decimals; on live timing a value can sit on a rounding boundary where
+                // floating-point order of operations decides the last digit, so one unit is allowed.
+                #expect(abs(theirs - value) < 0.0011, "\(name) of \(source) -> \(destination): tshark \(theirs), siptool \(value)")
             }
             #expect((fields.count == 18 && fields[17] == "X") == (ours["problems"] as? Bool == true), "problems flag \(source)")
         }
