@@ -2,7 +2,8 @@
 # Times `siptool diagnose` (release) against tshark and sngrep on the same generated capture, in one
 # run, and checks that peak memory does not grow with capture length (same call rate, 10x longer).
 # Usage: bench/diagnose.sh [CALLS] [SECONDS_PER_CALL] [RUNS]
-# Defaults: 600 calls x 17 s of two-way G.711 = about 1,000,000 packets, 3 runs (medians reported).
+# Defaults: 600 calls x 17 s of two-way G.711 = about 1,000,000 packets, 3 runs (medians reported;
+# the tools take turns, one run each per round).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-600}
@@ -42,11 +43,16 @@ tools = {
     "tshark -q -z sip,stat -z rtp,streams": ["tshark", "-r", short, "-q", "-z", "sip,stat", "-z", "rtp,streams"],
     "sngrep -N -q -I": ["sngrep", "-N", "-q", "-I", short],
 }
+# Round-robin (each round runs every tool once), so a burst of load on a shared machine hits all
+# tools alike instead of one tool's runs.
+samples = {name: [] for name in tools}
+for _ in range(runs):
+    for name, cmd in tools.items():
+        samples[name].append(timed(cmd))
 results = {}
-for name, cmd in tools.items():
-    samples = [timed(cmd) for _ in range(runs)]
-    wall = statistics.median(s[0] for s in samples)
-    rss = statistics.median(s[1] for s in samples)
+for name in tools:
+    wall = statistics.median(s[0] for s in samples[name])
+    rss = statistics.median(s[1] for s in samples[name])
     results[name] = (wall, rss)
     print(f"{name:40s} median {wall:7.2f} s  {n / wall / 1e6:6.3f} M packets/s  peak RSS {rss / 1024:7.1f} MiB  ({runs} runs, {n} packets)")
 ours = results["siptool diagnose"][0]
