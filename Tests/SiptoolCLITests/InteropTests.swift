@@ -89,7 +89,10 @@ import Testing
             if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("listening on") { break }
             usleep(50_000)
         }
-        defer { dump.stop(SIGINT, seconds: 5) }
+        defer {
+            dump.stop(SIGINT, seconds: 5)
+            unlink(log)
+        }
         try body()
         // Let tcpdump read what the kernel has queued before it is stopped.
         usleep(700_000)
