@@ -40,9 +40,10 @@ public enum DigestVerifier {
             findings.append(
                 DigestFinding(
                     code: .uriMismatch,
-                    severity: .error,
+                    severity: .warning,
                     message: "the digest uri '\(credentials.uri)' differs from the Request-URI '\(requestURI)'; "
-                        + "servers hash the Request-URI, so the response will not match"
+                        + "RFC 3261 §22.4 lets servers refuse credentials whose uri is not the Request-URI, "
+                        + "so strict ones reject them even with the right password (others accept them)"
                 )
             )
         }
