@@ -119,9 +119,7 @@ public struct ClientInviteTransaction: Hashable, Sendable {
             headers.append(.via, top.description)
         }
         headers.append(.maxForwards, "70")
-        for name in [SIPHeaderName.from] {
-            if let value = invite.headers.first(name) { headers.append(name, value) }
-        }
+        if let from = invite.headers.first(.from) { headers.append(.from, from) }
         if let to = response.headers.first(.to) ?? invite.headers.first(.to) { headers.append(.to, to) }
         if let callID = invite.headers.first(.callID) { headers.append(.callID, callID) }
         let number = invite.headers.cseq?.number ?? 1

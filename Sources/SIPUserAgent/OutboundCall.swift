@@ -135,7 +135,6 @@ public struct OutboundCall: Sendable {
     private var ackFor2xx: SIPRequest?
     private var cancelWanted = false
     private var byeTransaction: Int?
-    private var cancelTransaction: Int?
 
     public init(configuration: OutboundCallConfiguration) {
         self.configuration = configuration
@@ -487,7 +486,6 @@ public struct OutboundCall: Sendable {
         self.phase = .cancelling
         let cancel = self.withCommonHeaders(ClientInviteTransaction.cancellation(of: invite))
         let id = self.nextTransactionID()
-        self.cancelTransaction = id
         var machine = ClientNonInviteTransaction(request: cancel, reliability: self.reliability, timers: self.configuration.timers)
         let actions = machine.start()
         self.otherClients[id] = machine

@@ -91,16 +91,16 @@ public final class AnswerService: @unchecked Sendable {
     public static func run(
         _ options: AnswerOptions, on loop: EventLoop, log: PacketLog, ready: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) -> EventLoopFuture<[AnsweredCall]> {
-        let box = AnswerBox()
+        let box = LateBound<AnswerService>()
         return UDPSocket.bind(host: options.listenHost, port: options.listenPort, on: loop, onReceive: { buffer, from in
-            box.service?.receive(buffer, from: from)
+            box.value?.receive(buffer, from: from)
         })
         .flatMapError { error in
             loop.makeFailedFuture(RuntimeError(.network, "cannot listen on \(Addressing.hostPort(options.listenHost, options.listenPort)): \(error)"))
         }
         .flatMap { sip in
             let service = AnswerService(loop: loop, options: options, log: log, sip: sip)
-            box.service = service
+            box.value = service
             service.begin()
             ready(sip.localAddress)
             return service.promise.futureResult
@@ -370,7 +370,3 @@ public final class AnswerService: @unchecked Sendable {
     }
 }
 
-final class AnswerBox: @unchecked Sendable {
-    // Written once on the event loop before the first datagram is delivered.
-    var service: AnswerService?
-}

@@ -147,16 +147,16 @@ public final class CallSession: @unchecked Sendable {
         } catch {
             return loop.makeFailedFuture(error)
         }
-        let box = CallBox()
+        let box = LateBound<CallSession>()
         return SIPClientTransport.open(options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop) { message, bytes, source in
-            box.session?.receiveSIP(message, bytes: bytes, from: source)
+            box.value?.receiveSIP(message, bytes: bytes, from: source)
         }
         .flatMap { sip in
             MediaSession.open(host: localHost, ports: options.rtpPorts, on: loop, log: log)
                 .flatMapError { error in sip.close().flatMapThrowing { throw error } }
                 .flatMap { media in
                     let session = CallSession(loop: loop, options: options, log: log, server: server, sip: sip, media: media, localHost: localHost)
-                    box.session = session
+                    box.value = session
                     session.begin()
                     return session.promise.futureResult
                 }
@@ -325,11 +325,6 @@ public final class CallSession: @unchecked Sendable {
     }
 }
 
-/// Lets the SIP socket's receive closure reach the session created after the socket.
-final class CallBox: @unchecked Sendable {
-    // Written once on the event loop before the first INVITE is sent.
-    var session: CallSession?
-}
 
 /// Ctrl-C for the live commands: the first SIGINT sets a flag that the session polls (so it can
 /// send CANCEL or BYE and finish cleanly); a second one exits at once.

@@ -49,7 +49,6 @@ public final class MediaSession: @unchecked Sendable {
     private var next: Scheduled<Void>?
     private var rtcpTask: RepeatedTask?
     private var stopped = false
-    private var payloadType: UInt8 = 0
 
     private init(loop: EventLoop, rtp: UDPSocket, rtcp: UDPSocket, log: PacketLog) {
         self.loop = loop
@@ -65,7 +64,7 @@ public final class MediaSession: @unchecked Sendable {
     /// at most 50 candidates (another program may hold some).
     public static func open(host: String, ports: ClosedRange<Int>, on loop: EventLoop, log: PacketLog) -> EventLoopFuture<MediaSession> {
         let promise = loop.makePromise(of: MediaSession.self)
-        let box = SessionBox()
+        let box = LateBound<MediaSession>()
         let evenStart = ports.lowerBound + (ports.lowerBound & 1)
         let span = max(1, (ports.upperBound - evenStart) / 2)
         var seed = UInt64(truncatingIfNeeded: PacketLog.now())
@@ -79,9 +78,9 @@ public final class MediaSession: @unchecked Sendable {
                 return
             }
             let port = candidates[index]
-            UDPSocket.bind(host: host, port: port, on: loop, onReceive: { buffer, from in box.session?.receiveRTP(buffer, from: from) })
+            UDPSocket.bind(host: host, port: port, on: loop, onReceive: { buffer, from in box.value?.receiveRTP(buffer, from: from) })
                 .flatMap { rtp in
-                    UDPSocket.bind(host: host, port: port + 1, on: loop, onReceive: { buffer, from in box.session?.receiveRTCP(buffer, from: from) })
+                    UDPSocket.bind(host: host, port: port + 1, on: loop, onReceive: { buffer, from in box.value?.receiveRTCP(buffer, from: from) })
                         .flatMapError { error in rtp.close().flatMapThrowing { throw error } }
                         .map { (rtp, $0) }
                 }
@@ -89,7 +88,7 @@ public final class MediaSession: @unchecked Sendable {
                     switch result {
                     case .success(let (rtp, rtcp)):
                         let session = MediaSession(loop: loop, rtp: rtp, rtcp: rtcp, log: log)
-                        box.session = session
+                        box.value = session
                         promise.succeed(session)
                     case .failure:
                         attempt(index + 1)
@@ -107,7 +106,6 @@ public final class MediaSession: @unchecked Sendable {
     ) {
         self.loop.preconditionInEventLoop()
         self.announced = remote
-        self.payloadType = payloadType
         var random = SystemRandomNumberGenerator()
         var sender = RTPSender(
             audio: audio, payloadType: payloadType, telephoneEventPayloadType: telephoneEvent, ssrc: random.next(),
@@ -210,10 +208,4 @@ public final class MediaSession: @unchecked Sendable {
         }
         return self.rtp.close().and(self.rtcp.close()).map { _ in }
     }
-}
-
-/// Lets a socket's receive closure reach the session created after the socket.
-final class SessionBox: @unchecked Sendable {
-    // Written once on the event loop before any datagram can be delivered to the session.
-    var session: MediaSession?
 }

@@ -75,11 +75,11 @@ public final class OptionsSession: @unchecked Sendable {
         } catch {
             return loop.makeFailedFuture(error)
         }
-        let box = OptionsBox()
-        return UDPSocket.bind(host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.session?.receive(buffer) })
+        let box = LateBound<OptionsSession>()
+        return UDPSocket.bind(host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.value?.receive(buffer) })
             .flatMap { sip in
                 let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)
-                box.session = session
+                box.value = session
                 session.next()
                 session.poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
                     if Interrupt.requested, !session.finished {
@@ -148,7 +148,3 @@ public final class OptionsSession: @unchecked Sendable {
     }
 }
 
-final class OptionsBox: @unchecked Sendable {
-    // Written once on the event loop before the first ping is sent.
-    var session: OptionsSession?
-}

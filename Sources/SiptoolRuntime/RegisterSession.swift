@@ -97,13 +97,13 @@ public final class RegisterSession: @unchecked Sendable {
         } catch {
             return loop.makeFailedFuture(error)
         }
-        let box = RegisterBox()
+        let box = LateBound<RegisterSession>()
         return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
-            box.session?.receive(buffer, from: from)
+            box.value?.receive(buffer, from: from)
         })
         .flatMap { sip in
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
-            box.session = session
+            box.value = session
             session.begin()
             return session.promise.futureResult
         }
@@ -224,7 +224,3 @@ public final class RegisterSession: @unchecked Sendable {
     }
 }
 
-final class RegisterBox: @unchecked Sendable {
-    // Written once on the event loop before the first REGISTER is sent.
-    var session: RegisterSession?
-}

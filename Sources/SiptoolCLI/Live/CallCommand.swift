@@ -184,11 +184,10 @@ enum CallCommand {
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
-        if let codecs = arguments.value("codecs") {
+        if arguments.value("codecs") != nil {
             let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
                 try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in try ValueParsers.choice(item.lowercased(), among: ["pcmu", "pcma"]) }
             } ?? []
-            _ = codecs
             options.codecs = names.map { $0 == "pcmu" ? SDPCodec.pcmu : SDPCodec.pcma } + [.telephoneEvent(101)]
         }
         if let dtmf = arguments.value("dtmf") {

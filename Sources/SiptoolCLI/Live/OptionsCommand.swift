@@ -66,7 +66,7 @@ enum OptionsCommand {
         } catch {
             throw LiveSupport.cliError(error)
         }
-        let times = outcome.replies.map { Double($0.roundTrip.components.attoseconds) / 1e15 + Double($0.roundTrip.components.seconds) * 1000 }
+        let times = outcome.replies.map { Self.milliseconds($0.roundTrip) }
         let seenFrom = outcome.replies.compactMap(\.seenFrom).first
         let natNote: String? = seenFrom.map { seen in
             seen == outcome.local ? "the server sees us at \(seen), our own address: no NAT on the way"
@@ -84,7 +84,7 @@ enum OptionsCommand {
                         ("sequence", .int(reply.sequence)),
                         ("status", .int(reply.status)),
                         ("reason", .string(reply.reason)),
-                        ("rtt_ms", .number(Double(reply.roundTrip.components.attoseconds) / 1e15 + Double(reply.roundTrip.components.seconds) * 1000, decimals: 3)),
+                        ("rtt_ms", .number(Self.milliseconds(reply.roundTrip), decimals: 3)),
                         ("seen_from", .string(reply.seenFrom)),
                         ("allow", .string(reply.allow)),
                         ("supported", .string(reply.supported)),
@@ -102,7 +102,7 @@ enum OptionsCommand {
         } else {
             var out = context.style.bold("OPTIONS \(target.raw)") + " via \(outcome.server) (UDP) from \(outcome.local)\n"
             for reply in outcome.replies {
-                let ms = DiagnoseRendering.fixed(Double(reply.roundTrip.components.attoseconds) / 1e15 + Double(reply.roundTrip.components.seconds) * 1000, 2)
+                let ms = DiagnoseRendering.fixed(Self.milliseconds(reply.roundTrip), 2)
                 out += "  #\(reply.sequence): \(reply.status) \(reply.reason) in \(ms) ms\n"
             }
             for sequence in outcome.timedOut { out += "  #\(sequence): " + context.style.red("no answer") + " (Timer F, 64*T1)\n" }
@@ -124,5 +124,10 @@ enum OptionsCommand {
             context.stdout.write(out)
         }
         return outcome.replies.isEmpty ? .failure : .success
+    }
+
+    /// A duration in milliseconds.
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }
