@@ -45,6 +45,15 @@ public final class MediaSession: @unchecked Sendable {
     public var echo = false
 
     private var sender: RTPSender?
+    /// Reception statistics of the far end's stream, for the report block of our RTCP (RFC 3550
+    /// §6.4.1): restarted when its SSRC changes.
+    private var reception = RFC3550StreamStatistics()
+    private var remoteSSRC: UInt32?
+    /// The compact NTP time of the far end's last sender report and when it arrived (ns since
+    /// the Unix epoch), for LSR and DLSR so the far end can compute the round trip.
+    private var lastRemoteSR: UInt32 = 0
+    private var lastRemoteSRArrival: Int64 = 0
+    private var telephoneEvent: UInt8?
     private var start: NIODeadline?
     private var next: Scheduled<Void>?
     private var rtcpTask: RepeatedTask?
@@ -106,6 +115,7 @@ public final class MediaSession: @unchecked Sendable {
     ) {
         self.loop.preconditionInEventLoop()
         self.announced = remote
+        self.telephoneEvent = telephoneEvent
         var random = SystemRandomNumberGenerator()
         var sender = RTPSender(
             audio: audio, payloadType: payloadType, telephoneEventPayloadType: telephoneEvent, ssrc: random.next(),
@@ -157,6 +167,16 @@ public final class MediaSession: @unchecked Sendable {
             self.firstReceivedAt = .now()
         }
         if self.learned == nil { self.learned = source }
+        if self.remoteSSRC != header.ssrc {
+            if self.remoteSSRC != nil { self.reception = RFC3550StreamStatistics() }
+            self.remoteSSRC = header.ssrc
+        }
+        // Every codec siptool negotiates has an 8 kHz RTP clock (G.722 included, RFC 3551 §4.5.2);
+        // telephone-events and comfort noise must not create jitter.
+        let audioClock: Int? = header.payloadType == self.telephoneEvent || header.payloadType == 13 ? nil : 8000
+        self.reception.add(
+            arrivalNanoseconds: PacketLog.now(), sequence: header.sequenceNumber, timestamp: header.timestamp,
+            payloadType: header.payloadType, marker: header.marker, audioClockRate: audioClock)
         if self.recording, self.recorded.count < self.recordLimit, header.payloadType == 0 || header.payloadType == 8 {
             let payload = bytes[header.payloadRange]
             for byte in payload { self.recorded.append(header.payloadType == 0 ? G711.decodeMuLaw(byte) : G711.decodeALaw(byte)) }
@@ -176,19 +196,32 @@ public final class MediaSession: @unchecked Sendable {
     }
 
     func receiveRTCP(_ buffer: ByteBuffer, from source: SocketAddress) {
-        self.log.record(Array(buffer.readableBytesView), from: source, to: self.rtcp.localAddress)
+        let bytes = Array(buffer.readableBytesView)
+        self.log.record(bytes, from: source, to: self.rtcp.localAddress)
+        for case .senderReport(let ssrc, let ntp, _, _, _, _) in RTCPPacket.parseCompound(bytes) where self.remoteSSRC == nil || ssrc == self.remoteSSRC {
+            self.lastRemoteSR = NTPTime.compact(ntp)
+            self.lastRemoteSRArrival = PacketLog.now()
+        }
     }
 
-    /// A sender report with our counts and a CNAME (RFC 3550 §6.4.1, §6.5.1), or a BYE at the end.
+    /// A sender report with our counts, a report block on the far end's stream once it has sent
+    /// (loss, jitter, LSR/DLSR so it can measure the round trip) and a CNAME (RFC 3550 §6.4.1,
+    /// §6.5.1), plus a BYE at the end.
     private func sendRTCP(bye: Bool) {
         guard let sender = self.sender, let destination = self.destination, let rtpPort = destination.port,
             let target = try? SocketAddress(ipAddress: destination.ipAddress ?? "", port: rtpPort + 1)
         else { return }
         let now = PacketLog.now()
+        var blocks: [RTCPPacket.ReportBlock] = []
+        if let remote = self.remoteSSRC {
+            // DLSR in 1/65536 s since that SR arrived; both 0 before any SR (RFC 3550 §6.4.1).
+            let delay = self.lastRemoteSR == 0 ? 0 : UInt32(clamping: max(0, now - self.lastRemoteSRArrival) * 65536 / 1_000_000_000)
+            blocks.append(self.reception.makeReportBlock(ssrc: remote, lastSR: self.lastRemoteSR, delaySinceLastSR: delay))
+        }
         var packets: [RTCPPacket] = [
             .senderReport(
                 ssrc: sender.ssrc, ntpTimestamp: NTPTime.timestamp(unixNanoseconds: now), rtpTimestamp: sender.timestamp,
-                packetCount: sender.packetCount, octetCount: sender.octetCount, reports: []),
+                packetCount: sender.packetCount, octetCount: sender.octetCount, reports: blocks),
             .sourceDescription([.init(ssrc: sender.ssrc, items: [.init(type: 1, value: "siptool@\(self.rtp.localAddress.ipAddress ?? "local")")])]),
         ]
         if bye { packets.append(.goodbye(ssrcs: [sender.ssrc], reason: nil)) }

@@ -120,6 +120,9 @@ public struct ParsedArguments: Sendable {
     var flags: Set<String> = []
     var values: [String: [String]] = [:]
     public var positionals: [String] = []
+    /// Where an option's value came from when not the command line ("profile 'x' (FILE:LINE)"),
+    /// so an invalid value's error points at the line to fix.
+    var origins: [String: String] = [:]
 
     /// True when the flag was given.
     public func flag(_ long: String) -> Bool { self.flags.contains(long) }

@@ -31,12 +31,17 @@ public enum SiptoolMain {
             return ExitCode.usage.rawValue
         }
         do {
-            let parsed = try ArgumentMatcher.match(Array(arguments.dropFirst()), against: command)
-            if parsed.flag("help") {
+            let matched = try ArgumentMatcher.match(Array(arguments.dropFirst()), against: command)
+            if matched.flag("help") {
                 context.stdout.write(HelpText.command(command, style: context.style))
                 return ExitCode.success.rawValue
             }
-            return try command.run(parsed, context).rawValue
+            let parsed = try Profiles.apply(to: matched, command: command, context: context)
+            do {
+                return try command.run(parsed, context).rawValue
+            } catch let error as CLIError {
+                throw Profiles.pointingAtOrigin(error, parsed)
+            }
         } catch let error as CLIError {
             Self.report(error, command: command, context: context)
             return error.exitCode.rawValue

@@ -39,7 +39,7 @@ enum AnswerCommand {
             OptionSpec("record-dir", .value(placeholder: "directory"), help: "Write each call's received audio to DIRECTORY/CALL-ID.wav."),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet to this pcap."),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.answer/1)."),
-        ],
+        ] + Profiles.options,
         examples: [
             ("siptool answer --listen 127.0.0.1:5080 --echo", "An echo service for `siptool call sip:echo@127.0.0.1:5080`."),
             ("siptool answer --respond 486 --calls 1", "Reject the next call as busy."),

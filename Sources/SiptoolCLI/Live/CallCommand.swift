@@ -50,7 +50,7 @@ enum CallCommand {
             OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
             OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1, or siptool.call-load/1 with --concurrent)."),
-        ],
+        ] + Profiles.options,
         positionals: [PositionalSpec("target", help: "An E.164 number (+15550011234), a user, or a sip: URI.")],
         examples: [
             ("SIPTOOL_PASSWORD=... siptool call --trunk sip.example.com -u 1001 +15550011234", "Test a trunk end to end."),

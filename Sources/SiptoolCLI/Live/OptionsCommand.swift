@@ -25,7 +25,7 @@ enum OptionsCommand {
             OptionSpec("password-file", .value(placeholder: "file"), help: "Read the password from the first line of this file."),
             OptionSpec("password-prompt", help: "Ask for the password on the terminal, without echo."),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.options/1)."),
-        ],
+        ] + Profiles.options,
         positionals: [PositionalSpec("target", help: "host[:port] or a sip: URI.")],
         examples: [
             ("siptool options sip.example.com", "Is the trunk reachable over UDP 5060, and does it see us behind NAT?"),

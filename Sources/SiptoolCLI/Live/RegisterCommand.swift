@@ -30,7 +30,7 @@ enum RegisterCommand {
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for the contact."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port.", default: "0"),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.register/1)."),
-        ],
+        ] + Profiles.options,
         positionals: [PositionalSpec("aor", help: "The address of record: user@domain or a sip: URI.")],
         examples: [
             ("SIPTOOL_PASSWORD=... siptool register 1001@sip.example.com", "Does this account register, and for how long?"),
