@@ -51,6 +51,26 @@ public enum Addressing {
         return (server, local)
     }
 
+    /// A UDP port free on `host` at this moment: bind port 0, read what the kernel chose, close.
+    public static func freeUDPPort(host: String) throws(RuntimeError) -> Int {
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else {
+            throw RuntimeError(.network, "'\(host)' is not a local IP address")
+        }
+        let family: Int32 = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw RuntimeError(.network, "cannot open a UDP socket") }
+        defer { close(descriptor) }
+        let bound: Int32 = address.withSockAddr { bind(descriptor, $0, socklen_t($1)) }
+        guard bound == 0 else { throw RuntimeError(.network, "cannot bind a UDP socket on \(host)") }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0, let port = SocketAddress(storage).port else { throw RuntimeError(.network, "cannot read the local UDP port") }
+        return port
+    }
+
     /// `host:port` text for headers, with brackets around IPv6.
     public static func hostPort(_ host: String, _ port: Int) -> String {
         (host.contains(":") ? "[\(host)]" : host) + ":\(port)"

@@ -307,11 +307,11 @@ import Testing
 
     /// `siptool call` through Kamailio to `siptool answer --echo` (as the callee on 5082):
     /// returns the call's JSON report and exit status.
-    func liveCall(_ peers: Peers, name: String, user: String, password: String, number: String) throws -> (Int32, [String: Any]) {
+    func liveCall(_ peers: Peers, name: String, user: String, password: String, number: String, extra: [String] = []) throws -> (Int32, [String: Any]) {
         try Self.withProxy(peers, name: "live-\(name)") {
             let callee = LiveAnswerInteropTests.Background(["answer", "--json", "--echo", "--listen", "127.0.0.1:\(Self.calleePort)", "--run-for", "4s", "--rtp-ports", "16150-16199"])
             let run = Run(["call", "--json", "--trunk", Self.proxy, "-u", user, "--password-env", "SIPTOOL_TEST_KAM_PW", "--duration", "1s",
-                           "--ring-timeout", "5s", "--rtp-ports", "16120-16149", number], environment: ["SIPTOOL_TEST_KAM_PW": password])
+                           "--ring-timeout", "5s", "--rtp-ports", "16120-16149"] + extra + [number], environment: ["SIPTOOL_TEST_KAM_PW": password])
             _ = callee.result(seconds: 15)
             #expect(!run.stdout.contains(password), "the password is never printed")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\n\(run.stderr)")
@@ -342,6 +342,33 @@ import Testing
         // The same finding as diagnose gives for the capture, naming the user and realm.
         #expect(Self.liveCodes(json).contains("auth.credentials-rejected"), "\(Self.liveCodes(json))")
         #expect(!Self.liveCodes(json).contains("auth.password-correct"), "siptool's own password is not a candidate to check")
+    }
+
+    /// Account 1002 may call only while registered (a registration-based trunk): without
+    /// --register the proxy refuses the INVITE, with it the call goes through and the binding is
+    /// removed afterwards; a wrong password stops at the REGISTER and no INVITE is sent.
+    @Test func siptoolCallRegistersFirstWhenTheTrunkNeedsIt() throws {
+        guard let peers = self.requirePeers() else { return }
+        let (refused, refusedJSON) = try self.liveCall(peers, name: "unregistered", user: "1002", password: "s3cret-1002", number: "+15550011234")
+        #expect(refused == 1)
+        #expect(refusedJSON["final_status"] as? Int == 403)
+        #expect(refusedJSON["final_reason"] as? String == "Forbidden - register first")
+
+        let (status, json) = try self.liveCall(peers, name: "registered", user: "1002", password: "s3cret-1002", number: "+15550011234", extra: ["--register"])
+        #expect(status == 0, "\(json["verdict_reason"] ?? "")")
+        let registration = try #require(json["registration"] as? [String: Any])
+        #expect(registration["registered"] as? Bool == true)
+        #expect(registration["unregistered"] as? Bool == true)
+        #expect((registration["granted_expires"] as? Int ?? 0) > 0)
+        // The registered contact is the address the INVITE came from.
+        let contact = try #require(registration["contact"] as? String)
+        #expect(contact.contains("@\(json["local"] as? String ?? "?")"), "\(contact) vs \(json["local"] ?? "?")")
+
+        let (wrong, wrongJSON) = try self.liveCall(peers, name: "register-wrong", user: "1002", password: "not-it", number: "+15550011234", extra: ["--register"])
+        #expect(wrong == 1)
+        #expect(wrongJSON["failure"] as? String == "registration-failed")
+        #expect((wrongJSON["registration"] as? [String: Any])?["failure"] as? String == "credentials-rejected")
+        #expect(wrongJSON["answered"] as? Bool == false)
     }
 
     @Test func siptoolCallAsAnUnknownUserIsRefusedWith403() throws {

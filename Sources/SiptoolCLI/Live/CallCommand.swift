@@ -47,6 +47,7 @@ enum CallCommand {
             OptionSpec("dtmf-at", .value(placeholder: "duration"), help: "When to start sending --dtmf after the answer.", default: "2s"),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
             OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
+            OptionSpec("register", help: "REGISTER with the trunk first (same credentials and local port), remove the binding after the call."),
             OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
             OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1, or siptool.call-load/1 with --concurrent)."),
@@ -61,7 +62,7 @@ enum CallCommand {
     )
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
-        let options = try Self.options(arguments, context)
+        var options = try Self.options(arguments, context)
         if let count = try arguments.value("concurrent", { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...5000) }) {
             let rate = try arguments.value("rate") { (text: String) throws(ValueError) -> Double in
                 guard let value = Double(text), value > 0, value <= 1000 else { throw ValueError("expected calls per second between 0 and 1000") }
@@ -72,11 +73,29 @@ enum CallCommand {
         }
         let log = PacketLog()
         Interrupt.install()
+        var registration: Registered?
+        if arguments.flag("register") {
+            guard options.transport == .udp else {
+                throw CLIError.usage("--register works over UDP only for now; drop --register or use --transport udp.", command: "call")
+            }
+            let registered = try Self.register(&options, log: log)
+            registration = registered
+            guard registered.outcome.registered else {
+                return try Self.reportRegistrationFailure(registered, options: options, log: log, arguments: arguments, context: context)
+            }
+        }
         let outcome: CallOutcome
         do {
             outcome = try LiveSupport.onEventLoop { loop in CallSession.run(options, on: loop, log: log) }
         } catch {
             throw LiveSupport.cliError(error)
+        }
+        if var registered = registration {
+            // Leave nothing behind on the trunk: remove the binding made for this test.
+            registered.options.unregisterOnly = true
+            let removal = try? LiveSupport.onEventLoop { loop in RegisterSession.run(registered.options, on: loop, log: log) }
+            registered.unregistered = removal?.unregistered ?? false
+            registration = registered
         }
         try LiveSupport.writePcap(log, arguments)
         if let path = arguments.value("record") { try LiveSupport.writeWAV(outcome.recorded, path: path) }
@@ -87,11 +106,89 @@ enum CallCommand {
         let counters = analysis.counters
         let verdict = Verdict(outcome: outcome, report: report)
         if arguments.flag("json") {
-            context.stdout.write(Self.json(outcome, options: options, report: report, verdict: verdict, log: log, counters: counters).serialized() + "\n")
+            var json = Self.json(outcome, options: options, report: report, verdict: verdict, log: log, counters: counters)
+            if let registration, case .object(var fields) = json {
+                fields.insert(("registration", registration.json), at: min(fields.count, 6))
+                json = .object(fields)
+            }
+            context.stdout.write(json.serialized() + "\n")
         } else {
-            context.stdout.write(Self.text(outcome, options: options, report: report, verdict: verdict, style: context.style, log: log, counters: counters))
+            let text = Self.text(outcome, options: options, report: report, verdict: verdict, style: context.style, log: log, counters: counters)
+            context.stdout.write((registration.map { $0.line + "\n" } ?? "") + text)
         }
         return verdict.passed ? .success : .failure
+    }
+
+    /// The REGISTER made before the call with --register, and whether it was removed afterwards.
+    struct Registered {
+        var options: RegisterOptions
+        var outcome: RegisterOutcome
+        var unregistered = false
+
+        var failure: (code: String, reason: String)? { RegisterCommand.describe(self.outcome.failure) }
+
+        var json: JSONValue {
+            .object([
+                ("registrar", .string(self.outcome.server)),
+                ("contact", .string(self.outcome.contact)),
+                ("registered", .bool(self.outcome.registered)),
+                ("granted_expires", .int(self.outcome.grantedExpires)),
+                ("unregistered", .bool(self.unregistered)),
+                ("failure", .string(self.failure?.code)),
+                ("reason", .string(self.failure?.reason)),
+            ])
+        }
+
+        var line: String {
+            if self.outcome.registered {
+                let expiry = self.outcome.grantedExpires.map { " for \($0) s" } ?? ""
+                return "Registered \(self.outcome.contact) at \(self.outcome.server)\(expiry)" + (self.unregistered ? "; removed after the call" : "; the binding could not be removed after the call")
+            }
+            return "REGISTER at \(self.outcome.server) failed" + (self.failure.map { ": \($0.reason)" } ?? "")
+        }
+    }
+
+    /// REGISTERs the call's From user with the trunk before the call, on the local port the call
+    /// will use (chosen now when none was given), so the registered contact is where the INVITE
+    /// comes from.
+    static func register(_ options: inout CallOptions, log: PacketLog) throws -> Registered {
+        if options.localPort == 0 { options.localPort = try LiveSupport.freeUDPPort(host: options.localHost) }
+        var register = RegisterOptions(
+            registrar: SIPURI(host: options.fromDomain), serverHost: options.serverHost, serverPort: options.serverPort,
+            user: options.fromUser, domain: options.fromDomain)
+        register.username = options.username
+        register.password = options.password
+        register.expires = 300
+        register.localHost = options.localHost
+        register.localPort = options.localPort
+        register.userAgent = options.userAgent
+        let outcome: RegisterOutcome
+        do {
+            outcome = try LiveSupport.onEventLoop { loop in RegisterSession.run(register, on: loop, log: log) }
+        } catch {
+            throw LiveSupport.cliError(error)
+        }
+        return Registered(options: register, outcome: outcome)
+    }
+
+    /// The call was not placed because its REGISTER failed: say why, exit 1.
+    static func reportRegistrationFailure(_ registered: Registered, options: CallOptions, log: PacketLog, arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
+        try LiveSupport.writePcap(log, arguments)
+        if arguments.flag("json") {
+            context.stdout.write(JSONValue.object([
+                ("schema", .string("siptool.call/1")),
+                ("target", .string(options.target.raw)),
+                ("server", .string(registered.outcome.server)),
+                ("registration", registered.json),
+                ("answered", .bool(false)),
+                ("failure", .string("registration-failed")),
+                ("verdict", .string("fail")),
+                ("verdict_reason", .string("not called: " + registered.line)),
+            ]).serialized() + "\n")
+        } else {
+            context.stdout.write(registered.line + "\n" + context.style.red("FAIL") + ": not called, the REGISTER failed\n")
+        }
+        return .failure
     }
 
     /// Pass only when answered with audio both ways (the definition of a working trunk).

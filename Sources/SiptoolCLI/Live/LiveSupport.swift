@@ -71,6 +71,16 @@ enum LiveSupport {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A UDP port that is free on `host` now (the kernel picks it), for commands that must use the
+    /// same local port in two steps (`call --register`).
+    static func freeUDPPort(host: String?) throws(CLIError) -> Int {
+        do {
+            return try Addressing.freeUDPPort(host: host ?? "0.0.0.0")
+        } catch {
+            throw CLIError(.unavailable, error.message)
+        }
+    }
+
     /// Runs `body` on a one-thread event loop and waits for its result.
     static func onEventLoop<T: Sendable>(_ body: (EventLoop) -> EventLoopFuture<T>) throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

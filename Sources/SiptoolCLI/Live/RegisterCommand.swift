@@ -69,27 +69,9 @@ enum RegisterCommand {
         } catch {
             throw LiveSupport.cliError(error)
         }
-        var failure: String?
-        var reason: String?
-        switch outcome.failure {
-        case .rejected(let response):
-            failure = "rejected"
-            reason = "\(response.statusCode) \(response.reasonPhrase)"
-        case .credentialsRejected(let response, let username, let realm):
-            failure = "credentials-rejected"
-            reason = "\(response.statusCode) \(response.reasonPhrase): the credentials for '\(username)' in realm '\(realm)' were rejected (is '\(username)' the SIP username, not the account or dashboard name?)"
-        case .cannotAuthenticate(let response, let why):
-            failure = "cannot-authenticate"
-            reason = "\(response.statusCode) \(response.reasonPhrase): \(why)"
-        case .timeout:
-            failure = "timeout"
-            reason = "no response: the registrar is down, the port or transport is wrong, or a firewall drops the packets"
-        case .transportError:
-            failure = "transport-error"
-            reason = "the network refused the packets"
-        case nil:
-            break
-        }
+        let described = Self.describe(outcome.failure)
+        let failure = described?.code
+        let reason = described?.reason
         let passed = options.unregisterOnly ? outcome.unregistered : outcome.registered && outcome.failure == nil
         if arguments.flag("json") {
             context.stdout.write(JSONValue.object([
@@ -119,5 +101,24 @@ enum RegisterCommand {
             context.stdout.write(out)
         }
         return passed ? .success : .failure
+    }
+
+    /// A registration failure as a stable code and a sentence for a person (shared with
+    /// `call --register`).
+    static func describe(_ failure: Registration.Failure?) -> (code: String, reason: String)? {
+        switch failure {
+        case .rejected(let response):
+            return ("rejected", "\(response.statusCode) \(response.reasonPhrase)")
+        case .credentialsRejected(let response, let username, let realm):
+            return ("credentials-rejected", "\(response.statusCode) \(response.reasonPhrase): the credentials for '\(username)' in realm '\(realm)' were rejected (is '\(username)' the SIP username, not the account or dashboard name?)")
+        case .cannotAuthenticate(let response, let why):
+            return ("cannot-authenticate", "\(response.statusCode) \(response.reasonPhrase): \(why)")
+        case .timeout:
+            return ("timeout", "no response: the registrar is down, the port or transport is wrong, or a firewall drops the packets")
+        case .transportError:
+            return ("transport-error", "the network refused the packets")
+        case nil:
+            return nil
+        }
     }
 }
