@@ -74,6 +74,8 @@ struct MediaTracker {
         var rfc = RFC3550StreamStatistics()
         var payloadTypes: [UInt8] = []
         var level = G711StreamLevel()
+        /// The decoder of a G.722 stream's audio, for its level (nil for other codecs).
+        var g722: G722LevelDecoder?
         var dtmf = DTMFTracker()
         var rtcp: [RTPStreamReport.RTCPView] = []
         /// The payload info of the previous packet: streams rarely change payload type.
@@ -140,6 +142,9 @@ struct MediaTracker {
                 self.dtmf.add(payload: body, timestamp: header.timestamp, arrivalMs: arrivalMs, clockRate: 8000, frame: datagram.frameNumber)
             } else if pt == 0 || pt == 8 {
                 self.level.addG711(body, muLaw: pt == 0)
+            } else if pt == G722.payloadType {
+                if self.g722 == nil { self.g722 = G722LevelDecoder() }
+                self.level.addWideband(self.g722!.decoder.decode(body))
             }
         }
     }
@@ -493,4 +498,10 @@ struct MediaTracker {
             setupMethod: state.setupMethod
         )
     }
+}
+
+/// A G.722 stream's decoder state, boxed so that streams of other codecs carry one pointer
+/// rather than the decoder's state. Confined to the tracker that owns the stream.
+final class G722LevelDecoder: @unchecked Sendable {
+    var decoder = G722.Decoder()
 }

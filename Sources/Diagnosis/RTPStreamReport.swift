@@ -99,7 +99,7 @@ public struct RTPStreamReport: Sendable {
     public var payloadChanges: Int
     /// E-model MOS (ITU-T G.107), when the codec is known.
     public var mos: Double?
-    /// Mean audio level, for G.711 streams.
+    /// Mean audio level, for G.711 and G.722 streams.
     public var levelDBov: Double?
     public var isSilent: Bool
     /// Every packet of the stream is an RFC 4733 event (not audio).

@@ -228,7 +228,7 @@ public struct AudioLevelMeter: Sendable {
     public var hasLongSilence: Bool { self.longestSilenceMs >= QualityThresholds.longSilenceMs }
 }
 
-/// The overall level of a G.711 stream only: what ``AudioLevelMeter/levelDBov`` and
+/// The overall level of a G.711 (or, decoded, G.722) stream only: what ``AudioLevelMeter/levelDBov`` and
 /// ``AudioLevelMeter/isSilent`` give, without the per-packet levels (no logarithm per packet), for
 /// callers that report only the stream's level.
 public struct G711StreamLevel: Sendable {
@@ -238,11 +238,25 @@ public struct G711StreamLevel: Sendable {
 
     public init() {}
 
+    /// Audio measured, in 8 kHz sample periods (a 16 kHz G.722 sample pair counts one), for the
+    /// one-second minimum of ``isSilent``.
+    private var narrowbandPeriods = 0
+
     /// Adds a G.711 payload (μ-law when `muLaw`, A-law otherwise).
     public mutating func addG711(_ payload: UnsafeRawBufferPointer, muLaw: Bool) {
         guard !payload.isEmpty else { return }
         self.sumOfSquares += Double(G711.sumOfSquares(payload, muLaw: muLaw))
         self.samples += payload.count
+        self.narrowbandPeriods += payload.count
+    }
+
+    /// Adds decoded 16 kHz samples (a G.722 payload).
+    public mutating func addWideband(_ decoded: [Int16]) {
+        var sum = 0.0
+        for sample in decoded { sum += Double(sample) * Double(sample) }
+        self.sumOfSquares += sum
+        self.samples += decoded.count
+        self.narrowbandPeriods += decoded.count / 2
     }
 
     /// RMS level of the whole stream in dBov, nil before any sample.
@@ -253,7 +267,7 @@ public struct G711StreamLevel: Sendable {
 
     /// At least 1 s of audio with an overall level below the silence threshold.
     public var isSilent: Bool {
-        self.samples >= AudioLevelMeter.minimumSamplesForVerdict
+        self.narrowbandPeriods >= AudioLevelMeter.minimumSamplesForVerdict
             && (self.levelDBov ?? 0) < AudioLevelMeter.silenceThresholdDBov
     }
 }

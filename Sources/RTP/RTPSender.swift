@@ -2,7 +2,9 @@
 /// cannot drift: packet n is due at start + n * ptime, whatever the time the previous send
 /// really took (the runtime sleeps until each deadline on a monotonic clock). Also sends RFC 4733
 /// DTMF (§2.5: an event packet every ptime with the duration growing, the end packet three
-/// times, all with the event's start timestamp), pausing the audio for the event.
+/// times, all with the event's start timestamp), pausing the audio for the event. Audio is PCMU,
+/// PCMA or G.722; for G.722 the RTP clock stays at 8000 (RFC 3551 §4.5.2) while the audio is
+/// 16 kHz, so a 20 ms packet takes 320 samples and its timestamp advances by 160.
 public struct RTPSender: Sendable {
     /// One packet and the offset from the stream start at which it is due.
     public struct Packet: Hashable, Sendable {
@@ -17,6 +19,8 @@ public struct RTPSender: Sendable {
     public let clockRate: Int
     public let ptimeMs: Int
     public let muLaw: Bool
+    /// The G.722 encoder's state when the payload type is 9.
+    private var g722: G722.Encoder?
     public private(set) var sequenceNumber: UInt16
     public private(set) var timestamp: UInt32
     /// Packets produced so far (the RTCP sender report's count).
@@ -30,8 +34,9 @@ public struct RTPSender: Sendable {
     private var isFirst = true
 
     /// - Parameters:
-    ///   - audio: 8 kHz samples to send, looped when shorter than the call.
-    ///   - payloadType: 0 (PCMU) or 8 (PCMA).
+    ///   - audio: samples to send at ``sampleRate(forPayloadType:)`` (8 kHz, 16 kHz for G.722),
+    ///     looped when shorter than the call.
+    ///   - payloadType: 0 (PCMU), 8 (PCMA) or 9 (G.722).
     ///   - sequenceNumber, timestamp: random starting values (RFC 3550 §5.1).
     public init(
         audio: [Int16], payloadType: UInt8, telephoneEventPayloadType: UInt8? = 101, ssrc: UInt32,
@@ -46,8 +51,15 @@ public struct RTPSender: Sendable {
         self.clockRate = 8000
         self.ptimeMs = max(10, min(ptimeMs, 120))
         self.muLaw = payloadType != 8
+        self.g722 = payloadType == G722.payloadType ? G722.Encoder() : nil
     }
 
+    /// The audio sample rate of a payload type we send: 16000 for G.722, 8000 otherwise.
+    public static func sampleRate(forPayloadType payloadType: UInt8) -> Int {
+        payloadType == G722.payloadType ? G722.sampleRate : 8000
+    }
+
+    /// RTP clock units per packet.
     private var samplesPerPacket: Int { self.clockRate * self.ptimeMs / 1000 }
 
     /// Queues DTMF `digits` ("0"-"9", "*", "#", "A"-"D") starting `at` the given offset from the
@@ -106,12 +118,12 @@ public struct RTPSender: Sendable {
             }
             return Packet(due: due, bytes: bytes, isDTMF: true)
         }
-        var frame = [Int16](repeating: 0, count: self.samplesPerPacket)
+        var frame = [Int16](repeating: 0, count: self.samplesPerPacket * (self.g722 == nil ? 1 : 2))
         for position in 0..<frame.count {
             frame[position] = self.audio[self.audioPosition]
             self.audioPosition = (self.audioPosition + 1) % self.audio.count
         }
-        let payload = G711.encode(frame, muLaw: self.muLaw)
+        let payload = self.g722?.encode(frame) ?? G711.encode(frame, muLaw: self.muLaw)
         let header = RTPHeader(marker: self.isFirst, payloadType: self.payloadType, sequenceNumber: self.sequenceNumber, timestamp: self.timestamp, ssrc: self.ssrc)
         self.isFirst = false
         self.timestamp &+= UInt32(self.samplesPerPacket)

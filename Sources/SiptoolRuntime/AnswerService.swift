@@ -16,7 +16,7 @@ public struct AnswerOptions: Sendable {
     public var ringFor: Duration = .zero
     /// Echo each received RTP packet back, instead of sending our own audio.
     public var echo = false
-    public var audio: [Int16] = TestAudio.speechLike(seconds: 8)
+    public var audio: CallAudio = .speechLike(seconds: 8)
     /// Hang up answered calls after this long (nil: wait for the caller's BYE, at most `maximumDuration`).
     public var hangUpAfter: Duration?
     public var maximumDuration: Duration = .seconds(3600)
@@ -24,7 +24,8 @@ public struct AnswerOptions: Sendable {
     public var calls: Int?
     public var runFor: Duration?
     public var rtpPorts: ClosedRange<Int> = 16384...32767
-    public var codecs: [SDPCodec] = [.pcmu, .pcma, .telephoneEvent(101)]
+    /// The codecs to accept (the caller's order decides which is used).
+    public var codecs: [SDPCodec] = [.pcmu, .pcma, .g722, .telephoneEvent(101)]
     public var record = false
     public var userAgent = "siptool"
 
@@ -46,7 +47,9 @@ public struct AnsweredCall: Sendable {
     public var endedByRemote: Bool?
     public var rtpSent = 0
     public var rtpReceived = 0
+    /// Decoded received audio when recording, at `recordedSampleRate`.
     public var recorded: [Int16] = []
+    public var recordedSampleRate = 8000
     public var note: String?
 }
 
@@ -239,7 +242,7 @@ public final class AnswerService: @unchecked Sendable {
                 media.echo = self.options.echo
                 media.recording = self.options.record
                 self.active[callID]?.media = media
-                if let audio = answer.media.first, audio.port != 0, let payload = audio.payloadTypes.first(where: { $0 == 0 || $0 == 8 }),
+                if let audio = answer.media.first, audio.port != 0, let payload = audio.payloadTypes.first(where: { MediaSession.supportedPayloadTypes.contains($0) }),
                     let offered = offer.media.first(where: { $0.mediaType == .audio && $0.port != 0 }),
                     let address = offer.effectiveConnections(of: offered).first?.address,
                     let remote = try? SocketAddress(ipAddress: address, port: offered.port)
@@ -326,6 +329,7 @@ public final class AnswerService: @unchecked Sendable {
             record.rtpSent = media.sentPackets
             record.rtpReceived = media.receivedPackets
             record.recorded = media.recorded
+            record.recordedSampleRate = media.recordedSampleRate
             _ = media.stop()
         }
         self.finished.append(record)

@@ -31,9 +31,10 @@ public struct CallOptions: Sendable {
     /// UDP or TCP for SIP.
     public var transport: SIPClientTransport.Kind = .udp
     public var rtpPorts: ClosedRange<Int> = 16384...32767
-    public var codecs: [SDPCodec] = [.pcmu, .pcma, .telephoneEvent(101)]
+    /// The SDP offer's codecs, in order of preference.
+    public var codecs: [SDPCodec] = [.pcmu, .pcma, .g722, .telephoneEvent(101)]
     public var ptimeMs = 20
-    public var audio: [Int16] = TestAudio.speechLike(seconds: 8)
+    public var audio: CallAudio = .speechLike(seconds: 8)
     public var dtmf: String?
     public var dtmfAt: Duration = .seconds(2)
     public var record = false
@@ -77,8 +78,10 @@ public struct CallOutcome: Sendable {
     public var server: String = ""
     public var transport = "UDP"
     public var authenticationRounds = 0
-    /// Decoded received audio when recording was asked for.
+    /// Decoded received audio when recording was asked for, at `recordedSampleRate` (16 kHz
+    /// when G.722 was negotiated, 8 kHz otherwise).
     public var recorded: [Int16] = []
+    public var recordedSampleRate = 8000
 }
 
 /// Places one call: SIP over UDP through `OutboundCall`, RTP through `MediaSession`, every packet
@@ -286,7 +289,7 @@ public final class CallSession: @unchecked Sendable {
         }
         self.outcome.announcedMedia = Addressing.hostPort(address, audio.port)
         let offered = Set(self.options.codecs.map(\.payloadType))
-        let chosen = audio.payloadTypes.first { ($0 == 0 || $0 == 8) && offered.contains($0) }
+        let chosen = audio.payloadTypes.first { MediaSession.supportedPayloadTypes.contains($0) && offered.contains($0) }
         let telephoneEvent = audio.rtpMaps.first { $0.encodingName.lowercased() == "telephone-event" }.map { UInt8($0.payloadType) }
         guard let chosen else {
             self.mark("the answer chose no codec siptool can send (payload types \(audio.payloadTypes)): hanging up")
@@ -319,6 +322,7 @@ public final class CallSession: @unchecked Sendable {
             if let first = self.media.firstSentAt { self.outcome.firstRTPOutAfterAnswerMs = self.ms(since: answered, first) }
         }
         self.outcome.recorded = self.media.recorded
+        self.outcome.recordedSampleRate = self.media.recordedSampleRate
         self.outcome.authenticationRounds = self.call.authenticationRounds
         let outcome = self.outcome
         self.media.stop().and(self.sip.close()).whenComplete { [promise] _ in promise.succeed(outcome) }

@@ -36,10 +36,13 @@ public final class MediaSession: @unchecked Sendable {
     public private(set) var firstSentAt: NIODeadline?
     public private(set) var receivedPackets = 0
     public private(set) var sentPackets = 0
-    /// Received G.711 audio, decoded, when recording was asked for (at most `recordLimit` samples).
+    /// Received audio (G.711 or G.722), decoded, when recording was asked for: at most an hour, at
+    /// ``recordedSampleRate``.
     public private(set) var recorded: [Int16] = []
     public var recording = false
-    public var recordLimit = 8000 * 3600
+    /// The rate of ``recorded``: that of the codec we send (16 kHz for G.722, 8 kHz otherwise).
+    public private(set) var recordedSampleRate = 8000
+    private var g722Decoder: G722.Decoder?
     /// Send to the address packets come from rather than the one in the SDP.
     public var symmetric = true
     public var echo = false
@@ -108,17 +111,22 @@ public final class MediaSession: @unchecked Sendable {
         return promise.futureResult
     }
 
-    /// Starts sending `audio` to `remote` with the given payload type, and DTMF digits if asked.
+    /// The static payload types whose audio we can send and decode: PCMU, PCMA and G.722.
+    public static let supportedPayloadTypes: Set<Int> = [0, 8, Int(G722.payloadType)]
+
+    /// Starts sending `audio` to `remote` with the given payload type (0, 8 or 9), and DTMF
+    /// digits if asked.
     public func startSending(
-        to remote: SocketAddress, payloadType: UInt8, telephoneEvent: UInt8?, audio: [Int16], ptimeMs: Int,
+        to remote: SocketAddress, payloadType: UInt8, telephoneEvent: UInt8?, audio: CallAudio, ptimeMs: Int,
         dtmf: String? = nil, dtmfAt: Duration = .seconds(2)
     ) {
         self.loop.preconditionInEventLoop()
         self.announced = remote
         self.telephoneEvent = telephoneEvent
+        self.recordedSampleRate = RTPSender.sampleRate(forPayloadType: payloadType)
         var random = SystemRandomNumberGenerator()
         var sender = RTPSender(
-            audio: audio, payloadType: payloadType, telephoneEventPayloadType: telephoneEvent, ssrc: random.next(),
+            audio: audio.samples(forPayloadType: payloadType), payloadType: payloadType, telephoneEventPayloadType: telephoneEvent, ssrc: random.next(),
             sequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random), timestamp: random.next(), ptimeMs: ptimeMs)
         if let dtmf, !dtmf.isEmpty { sender.queueDTMF(dtmf, at: dtmfAt) }
         self.sender = sender
@@ -177,9 +185,8 @@ public final class MediaSession: @unchecked Sendable {
         self.reception.add(
             arrivalNanoseconds: PacketLog.now(), sequence: header.sequenceNumber, timestamp: header.timestamp,
             payloadType: header.payloadType, marker: header.marker, audioClockRate: audioClock)
-        if self.recording, self.recorded.count < self.recordLimit, header.payloadType == 0 || header.payloadType == 8 {
-            let payload = bytes[header.payloadRange]
-            for byte in payload { self.recorded.append(header.payloadType == 0 ? G711.decodeMuLaw(byte) : G711.decodeALaw(byte)) }
+        if self.recording, self.recorded.count < self.recordedSampleRate * 3600 {
+            self.record(bytes[header.payloadRange], payloadType: header.payloadType)
         }
         if self.echo, !self.stopped, var sender = self.sender {
             // Send it back with our SSRC, keeping its timing, sequence and payload.
@@ -192,6 +199,31 @@ public final class MediaSession: @unchecked Sendable {
             _ = sender.next()  // count it for RTCP
             self.sender = sender
             self.transmit(echoed)
+        }
+    }
+
+    /// Decodes a received payload into ``recorded``. A codec at another rate than the recording's
+    /// (the far end switched) is converted crudely, by repeating or dropping samples.
+    private func record(_ payload: ArraySlice<UInt8>, payloadType: UInt8) {
+        switch payloadType {
+        case 0, 8:
+            let wide = self.recordedSampleRate == 16000
+            for byte in payload {
+                let sample = payloadType == 0 ? G711.decodeMuLaw(byte) : G711.decodeALaw(byte)
+                self.recorded.append(sample)
+                if wide { self.recorded.append(sample) }
+            }
+        case G722.payloadType:
+            // One decoder for the stream: G.722's state runs from packet to packet.
+            if self.g722Decoder == nil { self.g722Decoder = G722.Decoder() }
+            let samples = self.g722Decoder!.decode(payload)
+            if self.recordedSampleRate == 16000 {
+                self.recorded += samples
+            } else {
+                for index in stride(from: 0, to: samples.count, by: 2) { self.recorded.append(samples[index]) }
+            }
+        default:
+            break
         }
     }
 

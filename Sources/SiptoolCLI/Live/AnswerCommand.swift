@@ -17,7 +17,7 @@ enum AnswerCommand {
         abstract: "Answer incoming calls (echo, test audio, or a chosen rejection) and report each one.",
         discussion: """
             Listens for SIP over UDP and answers every INVITE: 100, 180, then after --ring the final \
-            response: 200 OK with an SDP answer (PCMU/PCMA, telephone-event) and RTP (test audio, a WAV \
+            response: 200 OK with an SDP answer (PCMU, PCMA or G.722, telephone-event) and RTP (test audio, a WAV \
             file, or --echo: every received packet is sent back), or the --respond code (486, 488, 603, \
             404, ...). The 200 is retransmitted until the ACK arrives (BYE after 32 s without one). Many \
             calls at once; each is reported, with the same analysis as `siptool diagnose`, when the service \
@@ -35,7 +35,7 @@ enum AnswerCommand {
             OptionSpec("calls", short: "n", .value(placeholder: "count"), help: "Stop after this many calls have ended."),
             OptionSpec("run-for", .value(placeholder: "duration"), help: "Stop after this long."),
             OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for local RTP ports.", default: "16384-32767"),
-            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to accept, in order: pcmu, pcma.", default: "pcmu,pcma"),
+            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to accept: pcmu, pcma, g722 (telephone-event is always added); the caller's order decides which is used.", default: "pcmu,pcma,g722"),
             OptionSpec("record-dir", .value(placeholder: "directory"), help: "Write each call's received audio to DIRECTORY/CALL-ID.wav."),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet to this pcap."),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.answer/1)."),
@@ -65,12 +65,7 @@ enum AnswerCommand {
         options.calls = try arguments.value("calls") { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...1_000_000) }
         if arguments.value("run-for") != nil { options.runFor = try LiveSupport.duration(arguments, "run-for", default: .seconds(60)) }
         if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
-        if arguments.value("codecs") != nil {
-            let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
-                try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in try ValueParsers.choice(item.lowercased(), among: ["pcmu", "pcma"]) }
-            } ?? []
-            options.codecs = names.map { $0 == "pcmu" ? SDPCodec.pcmu : SDPCodec.pcma } + [.telephoneEvent(101)]
-        }
+        if let codecs = try LiveSupport.codecs(arguments) { options.codecs = codecs }
         let recordDirectory = arguments.value("record-dir")
         options.record = recordDirectory != nil
         options.userAgent = "siptool/\(SiptoolMain.version)"
@@ -91,7 +86,7 @@ enum AnswerCommand {
         if let directory = recordDirectory {
             for call in calls where !call.recorded.isEmpty {
                 let safe = String(call.callID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
-                try LiveSupport.writeWAV(call.recorded, path: directory + "/" + safe + ".wav")
+                try LiveSupport.writeWAV(call.recorded, sampleRate: call.recordedSampleRate, path: directory + "/" + safe + ".wav")
             }
         }
         let analysis = log.analyze()

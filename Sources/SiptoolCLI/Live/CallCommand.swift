@@ -14,7 +14,7 @@ enum CallCommand {
         name: "call",
         abstract: "Place a test call through a SIP trunk and report signalling, audio each way and quality.",
         discussion: """
-            Sends an INVITE (SDP offer: PCMU, PCMA, telephone-event) over UDP or TCP to the trunk, answers digest \
+            Sends an INVITE (SDP offer: PCMU, PCMA, G.722, telephone-event; see --codecs) over UDP or TCP to the trunk, answers digest \
             challenges, sends speech-like test audio (or --audio FILE.wav) for --duration once answered, \
             receives the far end's RTP, then hangs up. The verdict comes from the same analysis as \
             `siptool diagnose` run on the call's own packets, so the findings have the same codes and words. \
@@ -40,7 +40,7 @@ enum CallCommand {
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for SIP and RTP (default: the one routing to the trunk)."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port (default: any free one).", default: "0"),
             OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for the local RTP port.", default: "16384-32767"),
-            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to offer, in order: pcmu, pcma.", default: "pcmu,pcma"),
+            OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to offer, in order of preference: pcmu, pcma, g722 (telephone-event is always added).", default: "pcmu,pcma,g722"),
             OptionSpec("audio", .value(placeholder: "file.wav"), help: "Send this WAV file (any common rate; looped) instead of generated speech-like audio."),
             OptionSpec("record", .value(placeholder: "file.wav"), help: "Write the received audio to this WAV file."),
             OptionSpec("dtmf", .value(placeholder: "digits"), help: "Send these DTMF digits as RFC 4733 events."),
@@ -98,7 +98,7 @@ enum CallCommand {
             registration = registered
         }
         try LiveSupport.writePcap(log, arguments)
-        if let path = arguments.value("record") { try LiveSupport.writeWAV(outcome.recorded, path: path) }
+        if let path = arguments.value("record") { try LiveSupport.writeWAV(outcome.recorded, sampleRate: outcome.recordedSampleRate, path: path) }
         // No candidate password for the analysis: siptool computed the digest from that very
         // password, so "the response matches it" would say nothing and mislead.
         let analysis = log.analyze(options: AnalyzerOptions())
@@ -281,12 +281,7 @@ enum CallCommand {
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }
-        if arguments.value("codecs") != nil {
-            let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
-                try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in try ValueParsers.choice(item.lowercased(), among: ["pcmu", "pcma"]) }
-            } ?? []
-            options.codecs = names.map { $0 == "pcmu" ? SDPCodec.pcmu : SDPCodec.pcma } + [.telephoneEvent(101)]
-        }
+        if let codecs = try LiveSupport.codecs(arguments) { options.codecs = codecs }
         if let dtmf = arguments.value("dtmf") {
             guard !dtmf.isEmpty, dtmf.allSatisfy({ RTPSender.event(for: $0) != nil }) else {
                 throw CLIError.usage("Invalid value '\(dtmf)' for '--dtmf': use the digits 0-9, *, # and A-D.", command: command)

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import PacketDecoding
 import RTP
+import SDP
 import SiptoolRuntime
 
 #if canImport(Glibc)
@@ -107,19 +108,38 @@ enum LiveSupport {
     }
 
     /// 8 kHz audio from a WAV file (any common rate and format, converted).
-    static func audio(path: String) throws(CLIError) -> [Int16] {
+    static func audio(path: String) throws(CLIError) -> CallAudio {
         let bytes = try InputFile.readAll(path: path, limit: 200 * 1024 * 1024)
         do {
-            let wav = try WAVAudio.parse(bytes)
-            return wav.resampled(to: 8000).samples
+            return CallAudio(try WAVAudio.parse(bytes))
         } catch {
             throw CLIError(.dataError, "\(path): not usable audio: \(error)")
         }
     }
 
     /// A 16-bit PCM WAV of `samples`, written atomically.
-    static func writeWAV(_ samples: [Int16], path: String) throws(CLIError) {
-        try OutputFile.writeAtomically(path: path, bytes: WAVAudio(samples: samples, sampleRate: 8000).encoded())
+    static func writeWAV(_ samples: [Int16], sampleRate: Int, path: String) throws(CLIError) {
+        try OutputFile.writeAtomically(path: path, bytes: WAVAudio(samples: samples, sampleRate: sampleRate).encoded())
+    }
+
+    /// The codec names `--codecs` accepts.
+    static let codecNames = ["pcmu", "pcma", "g722"]
+
+    /// `--codecs pcmu,pcma,g722` (any subset, in the order of preference) into the SDP codecs,
+    /// telephone-event (payload type 101) added last; nil when the option is absent.
+    static func codecs(_ arguments: ParsedArguments) throws(CLIError) -> [SDPCodec]? {
+        guard arguments.value("codecs") != nil else { return nil }
+        let names = try arguments.value("codecs") { (text: String) throws(ValueError) -> [String] in
+            try ValueParsers.list(text) { (item: String) throws(ValueError) -> String in
+                try ValueParsers.choice(item.lowercased(), among: Self.codecNames)
+            }
+        } ?? []
+        var codecs: [SDPCodec] = []
+        for name in names {
+            let codec: SDPCodec = name == "pcmu" ? .pcmu : name == "pcma" ? .pcma : .g722
+            if !codecs.contains(codec) { codecs.append(codec) }
+        }
+        return codecs + [.telephoneEvent(101)]
     }
 
     /// "host[:port]" into host and port (IPv6 in brackets).
