@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiptoolCLITests",
-            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO"],
+            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO", "RTP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

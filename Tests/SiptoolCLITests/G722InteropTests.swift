@@ -1,0 +1,195 @@
+import Foundation
+import RTP
+import SiptoolCLI
+import Testing
+
+/// Live G.722 calls: `siptool call --codecs g722` to baresip 1.0 (whose G.722 is another
+/// implementation: spandsp's) and to `siptool answer --echo`. Each side sends a known two-tone
+/// signal with one tone in each G.722 sub-band; the received audio must hold the other side's
+/// tones. All on loopback: SIP 127.0.0.1:5160-5169, RTP 17200-17299.
+@Suite(.serialized) struct G722InteropTests {
+    static let baresipPort = 5160
+    static let echoPort = 5161
+
+    /// Energy of `samples` at `frequency` as a fraction of their total energy (Goertzel; exact for a
+    /// tone with a whole number of cycles in the window).
+    static func toneFraction(_ samples: ArraySlice<Int16>, frequency: Double, sampleRate: Double) -> Double {
+        let coefficient = 2 * cos(2 * Double.pi * frequency / sampleRate)
+        var previous = 0.0
+        var beforePrevious = 0.0
+        var energy = 0.0
+        for sample in samples {
+            let value = Double(sample)
+            energy += value * value
+            let current = value + coefficient * previous - beforePrevious
+            beforePrevious = previous
+            previous = current
+        }
+        let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
+        return energy > 0 ? 2 * power / (Double(samples.count) * energy) : 0
+    }
+
+    /// Two tones (one per sub-band) at -15 dBov each, 16 kHz.
+    static func twoTones(_ low: Double, _ high: Double, seconds: Double) -> [Int16] {
+        let a = TestAudio.tone(frequency: low, seconds: seconds, sampleRate: 16000, dBov: -15)
+        let b = TestAudio.tone(frequency: high, seconds: seconds, sampleRate: 16000, dBov: -15)
+        return zip(a, b).map { Int16(clamping: Int($0) + Int($1)) }
+    }
+
+    struct ToneCheck: CustomStringConvertible {
+        var lowFraction: Double
+        var highFraction: Double
+        var snr: Double
+        var level: Double
+        var description: String {
+            String(format: "low tone %.3f, high tone %.3f of the energy, SNR %.1f dB, level %.1f dBov", self.lowFraction, self.highFraction, self.snr, self.level)
+        }
+    }
+
+    /// How much of a 0.5 s window (from `start` s) of a 16 kHz WAV is the two tones; the rest is
+    /// the coders' noise (and any distortion): SNR = tones / rest.
+    static func check(wav path: String, low: Double, high: Double, start: Double) throws -> ToneCheck {
+        let bytes = try #require(FileManager.default.contents(atPath: path), "no WAV at \(path)")
+        let audio = try WAVAudio.parse(Array(bytes))
+        try #require(audio.sampleRate == 16000, "\(path) is at \(audio.sampleRate) Hz")
+        let from = Int(start * 16000)
+        try #require(audio.samples.count >= from + 8000, "\(path): only \(audio.samples.count) samples")
+        let window = audio.samples[from..<from + 8000]
+        let lowFraction = Self.toneFraction(window, frequency: low, sampleRate: 16000)
+        let highFraction = Self.toneFraction(window, frequency: high, sampleRate: 16000)
+        let tones = min(lowFraction + highFraction, 0.999_999)
+        return ToneCheck(lowFraction: lowFraction, highFraction: highFraction, snr: 10 * log10(tones / (1 - tones)), level: AudioLevelMeter.level(of: window))
+    }
+
+    /// baresip, auto-answering with only G.722: plays `tones.wav` (aufile), and its sndfile
+    /// filter writes what it decodes to `dump-TIME-dec.wav` (baresip 1.0's aufile has no player).
+    static func writeBaresipConfig(in directory: String) throws {
+        let folder = directory + "/baresip"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = """
+            poll_method epoll
+            sip_listen 127.0.0.1:\(Self.baresipPort)
+            net_interface 127.0.0.1
+            dns_server 127.0.0.1:53
+            audio_source aufile,\(directory)/tones.wav
+            snd_path \(directory)
+            audio_alert aufile,\(directory)/tones.wav
+            ausrc_srate 16000
+            auplay_srate 16000
+            ausrc_channels 1
+            auplay_channels 1
+            rtp_ports 17200-17219
+            module_path /usr/lib/baresip/modules
+            module g722.so
+            module aufile.so
+            module sndfile.so
+            module account.so
+            module menu.so
+
+            """
+        try config.write(toFile: folder + "/config", atomically: true, encoding: .utf8)
+        try "<sip:bob@127.0.0.1:\(Self.baresipPort)>;regint=0;answermode=auto\n".write(toFile: folder + "/accounts", atomically: true, encoding: .utf8)
+    }
+
+    /// `siptool call --codecs g722` to baresip: G722/8000 negotiated, audio both ways, our decoder
+    /// recovers baresip's tones from the --record WAV, and baresip's decoder recovers ours.
+    @Test func siptoolAndBaresipDecodeEachOthersG722() throws {
+        guard let baresipPath = InteropTests.tool("baresip") else {
+            print("SKIPPED: the G.722 interop test needs baresip (scripts/install-deps.sh test)")
+            return
+        }
+        guard FileManager.default.fileExists(atPath: "/usr/lib/baresip/modules/g722.so") else {
+            print("SKIPPED: baresip has no g722 module")
+            return
+        }
+        let directory = try NamespaceInteropTests.workDirectory()
+        defer { if ProcessInfo.processInfo.environment["G722_KEEP"] == nil { try? FileManager.default.removeItem(atPath: directory) } else { print("kept \(directory)") } }
+        // baresip plays 700 + 5300 Hz, we send 1100 + 6100 Hz: a whole number of cycles in 0.5 s.
+        try Data(WAVAudio(samples: Self.twoTones(700, 5300, seconds: 20), sampleRate: 16000).encoded()).write(to: URL(fileURLWithPath: directory + "/tones.wav"))
+        try Data(WAVAudio(samples: Self.twoTones(1100, 6100, seconds: 10), sampleRate: 16000).encoded()).write(to: URL(fileURLWithPath: directory + "/ours.wav"))
+        try Self.writeBaresipConfig(in: directory)
+
+        let log = directory + "/baresip.log"
+        let baresip = try InteropTests.start([baresipPath, "-f", directory + "/baresip", "-t", "30"], log: log)
+        var result: Run?
+        do {
+            defer { baresip.stop(SIGTERM, seconds: 5) }
+            let deadline = Date().addingTimeInterval(5)
+            var ready = false
+            while Date() < deadline && !ready {
+                ready = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("baresip is ready")
+                if !ready { usleep(50_000) }
+            }
+            try #require(ready, "baresip did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            result = Run([
+                "call", "--json", "--codecs", "g722", "--duration", "4s", "--rtp-ports", "17240-17259",
+                "--audio", directory + "/ours.wav", "--record", directory + "/recorded.wav", "--pcap", directory + "/call.pcap",
+                "sip:bob@127.0.0.1:\(Self.baresipPort)",
+            ])
+            usleep(500_000)  // let baresip close its recording
+        }
+        let run = try #require(result)
+        let baresipLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)\n\(baresipLog.suffix(1500))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        #expect(json["verdict"] as? String == "pass")
+        let rtp = try #require(json["rtp"] as? [String: Any])
+        #expect((rtp["sent"] as? Int ?? 0) > 150 && (rtp["received"] as? Int ?? 0) > 150, "\(rtp)")
+
+        // The answer's SDP chose G.722 with its RFC 3551 clock rate, and both streams carry it.
+        let pcap = String(decoding: try #require(FileManager.default.contents(atPath: directory + "/call.pcap")), as: UTF8.self)
+        let answer = try #require(pcap.range(of: "SIP/2.0 200 ").map { String(pcap[$0.upperBound...]) }, "no 200 OK in the capture")
+        let answerSDP = String(answer.prefix(while: { $0 != "\u{0}" }).prefix(1500))
+        #expect(answerSDP.contains("m=audio") && answerSDP.contains("a=rtpmap:9 G722/8000"), "\(answerSDP)")
+        let analysis = try #require(json["analysis"] as? [String: Any])
+        let streams = (analysis["calls"] as? [[String: Any]])?.first?["rtp_streams"] as? [[String: Any]] ?? []
+        #expect(streams.count == 2 && streams.allSatisfy { $0["payload"] as? String == "g722" }, "\(streams.map { $0["payload"] ?? "" })")
+
+        // Our decoder hears baresip's tones (after its start-up: from 1.5 s into the recording).
+        let ours = try Self.check(wav: directory + "/recorded.wav", low: 700, high: 5300, start: 1.5)
+        print("G.722 interop: siptool decoding baresip: \(ours)")
+        #expect(ours.lowFraction > 0.25 && ours.highFraction > 0.25, "\(ours)")
+        #expect(ours.snr > 20, "\(ours)")
+
+        // baresip's decoder hears ours (its sndfile filter wrote them at 16 kHz).
+        let dump = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("dump-") && $0.hasSuffix("-dec.wav") },
+            "baresip's sndfile wrote no decoded audio")
+        let theirs = try Self.check(wav: directory + "/" + dump, low: 1100, high: 6100, start: 1.5)
+        print("G.722 interop: baresip decoding siptool: \(theirs)")
+        #expect(theirs.lowFraction > 0.25 && theirs.highFraction > 0.25, "\(theirs)")
+        #expect(theirs.snr > 20, "\(theirs)")
+    }
+
+    /// `siptool call --codecs g722` to `siptool answer --echo`: G.722 both ways, and our decoder
+    /// recovers our own tones from the echoed packets, high band included.
+    @Test func callToEchoingAnswerWithG722() throws {
+        let directory = try NamespaceInteropTests.workDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(WAVAudio(samples: Self.twoTones(1100, 6100, seconds: 5), sampleRate: 16000).encoded()).write(to: URL(fileURLWithPath: directory + "/ours.wav"))
+        let echo = LiveAnswerInteropTests.Background([
+            "answer", "--json", "--listen", "127.0.0.1:\(Self.echoPort)", "--echo", "--codecs", "g722", "--calls", "1",
+            "--rtp-ports", "17260-17279",
+        ])
+        let call = Run([
+            "call", "--json", "--codecs", "g722", "--duration", "2500ms", "--rtp-ports", "17280-17299",
+            "--audio", directory + "/ours.wav", "--record", directory + "/echoed.wav", "sip:echo@127.0.0.1:\(Self.echoPort)",
+        ])
+        #expect(call.status == 0, "\(call.stdout)\n\(call.stderr)")
+        let answered = try #require(try JSONSerialization.jsonObject(with: Data((echo.result()?.stdout ?? "").utf8)) as? [String: Any])
+        let echoed = try #require((answered["calls"] as? [[String: Any]])?.first)
+        #expect((echoed["rtp_received"] as? Int ?? 0) > 100)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(call.stdout.utf8)) as? [String: Any])
+        let streams = ((json["analysis"] as? [String: Any])?["calls"] as? [[String: Any]])?.first?["rtp_streams"] as? [[String: Any]] ?? []
+        #expect(streams.count == 2 && streams.allSatisfy { $0["payload"] as? String == "g722" }, "\(streams.map { $0["payload"] ?? "" })")
+        // The analysis decodes G.722 for the level: two -15 dBov tones make -12 dBov.
+        for stream in streams {
+            #expect(stream["silent"] as? Bool == false)
+            #expect(abs((stream["level_dbov"] as? Double ?? 0) + 12) < 1.5, "\(stream["level_dbov"] ?? "none")")
+        }
+        let heard = try Self.check(wav: directory + "/echoed.wav", low: 1100, high: 6100, start: 1)
+        print("G.722 echo: \(heard)")
+        #expect(heard.lowFraction > 0.25 && heard.highFraction > 0.25, "\(heard)")
+        #expect(heard.snr > 20, "\(heard)")
+    }
+}
