@@ -8,9 +8,11 @@ import Testing
 /// implementation: spandsp's) and to `siptool answer --echo`. Each side sends a known two-tone
 /// signal with one tone in each G.722 sub-band; the received audio must hold the other side's
 /// tones. All on loopback: SIP 127.0.0.1:5160-5169, RTP 17200-17299.
+/// (The echo and answer tests share RTP 17260-17299: the suite is serialized.)
 @Suite(.serialized) struct G722InteropTests {
     static let baresipPort = 5160
     static let echoPort = 5161
+    static let playingPort = 5162
 
     /// Energy of `samples` at `frequency` as a fraction of their total energy (Goertzel; exact for a
     /// tone with a whole number of cycles in the window).
@@ -178,6 +180,37 @@ import Testing
         print("G.722 bit-exactness: decoder \(decodeMatch) of \(decodedByBaresip.count) samples (ours \(decodedByUs.count)), encoder \(encodeMatch) of \(encodedByBaresip.count) octets (ours \(encodedByUs.count))")
         #expect(decodedByBaresip.count >= 150 * 320 && decodeMatch == decodedByBaresip.count, "decoders agree on \(decodeMatch) of \(decodedByBaresip.count) samples")
         #expect(encodedByBaresip.count >= 150 * 160 && encodeMatch == encodedByBaresip.count, "encoders agree on \(encodeMatch) of \(encodedByBaresip.count) octets")
+    }
+
+    /// `siptool answer --codecs g722` playing a WAV and recording: each side's recording (the
+    /// caller's --record, the answerer's --record-dir) is 16 kHz and holds the other's tones.
+    @Test func answerPlaysAndRecordsG722() throws {
+        let directory = try NamespaceInteropTests.workDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(WAVAudio(samples: Self.twoTones(1100, 6100, seconds: 5), sampleRate: 16000).encoded()).write(to: URL(fileURLWithPath: directory + "/caller.wav"))
+        // The answerer's file is at 8 kHz: it is resampled to 16 kHz for G.722 (its tones stay below 4 kHz).
+        try Data(WAVAudio(samples: TestAudio.tone(frequency: 900, seconds: 5, sampleRate: 8000, dBov: -12), sampleRate: 8000).encoded())
+            .write(to: URL(fileURLWithPath: directory + "/answerer.wav"))
+        try FileManager.default.createDirectory(atPath: directory + "/calls", withIntermediateDirectories: true)
+        let answer = LiveAnswerInteropTests.Background([
+            "answer", "--json", "--listen", "127.0.0.1:\(Self.playingPort)", "--codecs", "g722", "--calls", "1",
+            "--audio", directory + "/answerer.wav", "--record-dir", directory + "/calls", "--rtp-ports", "17260-17279",
+        ])
+        let call = Run([
+            "call", "--json", "--duration", "2500ms", "--codecs", "g722,pcmu", "--rtp-ports", "17280-17299",
+            "--audio", directory + "/caller.wav", "--record", directory + "/heard.wav", "sip:play@127.0.0.1:\(Self.playingPort)",
+        ])
+        #expect(call.status == 0, "\(call.stdout)\n\(call.stderr)")
+        let answered = answer.result()
+        #expect(answered?.status == 0, "\(answered?.stderr ?? "did not finish")")
+        let heard = try Self.check(wav: directory + "/heard.wav", low: 900, high: 6100, start: 1)
+        print("G.722 from siptool answer: \(heard)")
+        #expect(heard.lowFraction > 0.95 && heard.highFraction < 0.001, "\(heard)")
+        let recordings = try FileManager.default.contentsOfDirectory(atPath: directory + "/calls").filter { $0.hasSuffix(".wav") }
+        try #require(recordings.count == 1, "\(recordings)")
+        let recorded = try Self.check(wav: directory + "/calls/" + recordings[0], low: 1100, high: 6100, start: 1)
+        print("G.722 recorded by siptool answer: \(recorded)")
+        #expect(recorded.lowFraction > 0.25 && recorded.highFraction > 0.25 && recorded.snr > 20, "\(recorded)")
     }
 
     /// How many leading elements two sequences share.
