@@ -50,6 +50,8 @@ public struct AnsweredCall: Sendable {
     /// Decoded received audio when recording, at `recordedSampleRate`.
     public var recorded: [Int16] = []
     public var recordedSampleRate = 8000
+    /// The codec we answered with and send ("PCMU/8000", "G722/8000").
+    public var codec: String?
     public var note: String?
 }
 
@@ -247,6 +249,7 @@ public final class AnswerService: @unchecked Sendable {
                     let address = offer.effectiveConnections(of: offered).first?.address,
                     let remote = try? SocketAddress(ipAddress: address, port: offered.port)
                 {
+                    self.active[callID]?.record.codec = audio.codecs.first { $0.payloadType == payload }.map { "\($0.encodingName)/\($0.clockRate)" }
                     let event = audio.rtpMaps.first { $0.encodingName.lowercased() == "telephone-event" }.map { UInt8($0.payloadType) }
                     media.startSending(to: remote, payloadType: UInt8(payload), telephoneEvent: event, audio: self.options.audio, ptimeMs: 20)
                 }

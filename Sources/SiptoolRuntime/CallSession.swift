@@ -70,6 +70,8 @@ public struct CallOutcome: Sendable {
     public var rtpReceived = 0
     /// The address the far end's SDP gave for its RTP, and where its packets came from.
     public var announcedMedia: String?
+    /// The codec we send, as the answer names it ("PCMU/8000", "G722/8000").
+    public var codec: String?
     public var observedMedia: String?
     /// Milliseconds from the 200 OK to the first RTP packet received / sent.
     public var firstRTPInAfterAnswerMs: Double?
@@ -296,6 +298,7 @@ public final class CallSession: @unchecked Sendable {
             self.handle(self.call.hangUp())
             return
         }
+        self.outcome.codec = audio.codecs.first { $0.payloadType == chosen }.map { "\($0.encodingName)/\($0.clockRate)" }
         self.media.startSending(
             to: remote, payloadType: UInt8(chosen), telephoneEvent: telephoneEvent, audio: self.options.audio,
             ptimeMs: self.options.ptimeMs, dtmf: self.options.dtmf, dtmfAt: self.options.dtmfAt)

@@ -140,6 +140,7 @@ import Testing
         #expect(json["verdict"] as? String == "pass")
         let rtp = try #require(json["rtp"] as? [String: Any])
         #expect((rtp["sent"] as? Int ?? 0) > 150 && (rtp["received"] as? Int ?? 0) > 150, "\(rtp)")
+        #expect(rtp["codec"] as? String == "G722/8000")
 
         // The answer's SDP chose G.722 with its RFC 3551 clock rate, and both streams carry it.
         let pcap = String(decoding: try #require(FileManager.default.contents(atPath: directory + "/call.pcap")), as: UTF8.self)
@@ -256,6 +257,7 @@ import Testing
         let answered = try #require(try JSONSerialization.jsonObject(with: Data((echo.result()?.stdout ?? "").utf8)) as? [String: Any])
         let echoed = try #require((answered["calls"] as? [[String: Any]])?.first)
         #expect((echoed["rtp_received"] as? Int ?? 0) > 100)
+        #expect(echoed["codec"] as? String == "G722/8000")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(call.stdout.utf8)) as? [String: Any])
         let streams = ((json["analysis"] as? [String: Any])?["calls"] as? [[String: Any]])?.first?["rtp_streams"] as? [[String: Any]] ?? []
         #expect(streams.count == 2 && streams.allSatisfy { $0["payload"] as? String == "g722" }, "\(streams.map { $0["payload"] ?? "" })")

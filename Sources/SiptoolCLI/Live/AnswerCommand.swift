@@ -108,6 +108,7 @@ enum AnswerCommand {
                         ("ended_by_remote", call.endedByRemote.map { .bool($0) } ?? .null),
                         ("rtp_sent", .int(call.rtpSent)),
                         ("rtp_received", .int(call.rtpReceived)),
+                        ("codec", .string(call.codec)),
                         ("note", .string(call.note)),
                     ])
                 })),
@@ -121,7 +122,7 @@ enum AnswerCommand {
                 if call.cancelled { line += ", cancelled by the caller" }
                 if call.confirmed { line += ", ACK received" }
                 if call.ackTimedOut { line += ", no ACK (BYE sent after 64*T1)" }
-                if call.status == 200 { line += ", RTP \(call.rtpSent) sent / \(call.rtpReceived) received" }
+                if call.status == 200 { line += ", RTP \(call.rtpSent) sent / \(call.rtpReceived) received" + (call.codec.map { " (\($0))" } ?? "") }
                 if let byRemote = call.endedByRemote { line += byRemote ? ", ended by the caller" : ", ended by us" }
                 if let note = call.note { line += " (\(note))" }
                 out += line + "\n"

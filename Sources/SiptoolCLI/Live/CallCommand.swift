@@ -319,7 +319,7 @@ enum CallCommand {
         }
         if outcome.answered {
             out += "\n" + style.bold("Audio") + "\n"
-            var sent = "  out: \(outcome.rtpSent) RTP packets to \(outcome.observedMedia ?? outcome.announcedMedia ?? "?")"
+            var sent = "  out: \(outcome.rtpSent) RTP packets" + (outcome.codec.map { " (\($0))" } ?? "") + " to \(outcome.observedMedia ?? outcome.announcedMedia ?? "?")"
             if let first = outcome.firstRTPOutAfterAnswerMs { sent += ", first \(DiagnoseRendering.fixed(first, 0)) ms after the answer" }
             var received = "  in:  \(outcome.rtpReceived) RTP packets"
             if let observed = outcome.observedMedia { received += " from \(observed)" }
@@ -366,6 +366,7 @@ enum CallCommand {
             ("rtp", .object([
                 ("sent", .int(outcome.rtpSent)),
                 ("received", .int(outcome.rtpReceived)),
+                ("codec", .string(outcome.codec)),
                 ("announced_remote", .string(outcome.announcedMedia)),
                 ("observed_remote", .string(outcome.observedMedia)),
                 ("first_in_after_answer_ms", .number(outcome.firstRTPInAfterAnswerMs, decimals: 1)),
