@@ -54,6 +54,10 @@ let package = Package(
         ),
 
         .target(
+            name: "DNSResolution",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SIPTransaction",
             dependencies: ["SIPMessages"],
             swiftSettings: swiftSettings
@@ -87,7 +91,7 @@ let package = Package(
         .target(
             name: "SiptoolRuntime",
             dependencies: [
-                "SIPMessages", "SDP", "SIPTransaction", "SIPUserAgent", "RTP", "PcapIO", "PacketDecoding", "Diagnosis",
+                "SIPMessages", "SDP", "SIPTransaction", "SIPUserAgent", "RTP", "PcapIO", "PacketDecoding", "Diagnosis", "DNSResolution",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -95,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "SiptoolCLI",
-            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO", "SiptoolRuntime", "SIPUserAgent", "RTP"],
+            dependencies: ["SIPMessages", "SDP", "SIPAuth", "Diagnosis", "PacketDecoding", "PcapIO", "SiptoolRuntime", "SIPUserAgent", "RTP", "DNSResolution"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -128,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "SiptoolCLITests",
             dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO", "RTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSResolutionTests",
+            dependencies: ["DNSResolution"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
