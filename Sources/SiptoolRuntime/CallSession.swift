@@ -40,6 +40,10 @@ public struct CallOptions: Sendable {
     public var record = false
     public var symmetricRTP = true
     public var userAgent = "siptool"
+    /// Connect the UDP socket to the server so an ICMP port unreachable ends the attempt at
+    /// once (set when RFC 3263 gave more targets to fail over to; replies must then come from
+    /// the address we sent to).
+    public var connectUDP = false
 
     public init(target: SIPURI, serverHost: String, serverPort: Int, fromUser: String, fromDomain: String) {
         self.target = target
@@ -153,7 +157,10 @@ public final class CallSession: @unchecked Sendable {
             return loop.makeFailedFuture(error)
         }
         let box = LateBound<CallSession>()
-        return SIPClientTransport.open(options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop) { message, bytes, source in
+        return SIPClientTransport.open(
+            options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop, connectUDP: options.connectUDP,
+            onError: { error in box.value?.transportError(error) }
+        ) { message, bytes, source in
             box.value?.receiveSIP(message, bytes: bytes, from: source)
         }
         .flatMap { sip in
@@ -215,6 +222,20 @@ public final class CallSession: @unchecked Sendable {
         }
         guard message.headers.callID == self.outcome.callID else { return }
         self.handle(self.call.receive(message))
+    }
+
+    /// An error the UDP socket reported (ECONNREFUSED: an ICMP port unreachable came back).
+    func transportError(_ error: Error) {
+        guard !self.finished, self.call.phase != .ended else { return }
+        self.mark("ICMP error from \(self.outcome.server): \(Self.describe(error))")
+        self.handle(self.call.transportFailed())
+        if self.call.phase == .ended, !self.outcome.answered { self.loop.scheduleTask(in: .milliseconds(50)) { [weak self] in self?.finish() } }
+    }
+
+    /// "port unreachable (connection refused)" for ECONNREFUSED, else the error's own words.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "port unreachable (connection refused): nothing listens there" }
+        return "\(error)"
     }
 
     private func send(_ message: SIPMessage) {

@@ -14,6 +14,10 @@ public struct OptionsRunOptions: Sendable {
     public var username: String?
     public var password: String?
     public var userAgent = "siptool"
+    /// Connect the UDP socket to the server so an ICMP port unreachable ends the attempt at
+    /// once (set when RFC 3263 gave more targets to fail over to; replies must then come from
+    /// the address we sent to).
+    public var connectUDP = false
 
     public init(target: SIPURI, serverHost: String, serverPort: Int) {
         self.target = target
@@ -29,6 +33,8 @@ public struct OptionsOutcome: Sendable {
     public var replies: [OptionsPing.Reply] = []
     public var timedOut: [Int] = []
     public var failures: [String] = []
+    /// The transport failed (send error or ICMP port unreachable): worth trying another target.
+    public var transportFailed = false
     public var interrupted = false
 }
 
@@ -76,7 +82,14 @@ public final class OptionsSession: @unchecked Sendable {
             return loop.makeFailedFuture(error)
         }
         let box = LateBound<OptionsSession>()
-        return UDPSocket.bind(host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.value?.receive(buffer) })
+        return UDPSocket.bind(
+            host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.value?.receive(buffer) },
+            onError: { error in box.value?.transportError(error) }
+        )
+        .flatMap { sip in
+            guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
+            return sip.connect(to: server).map { sip }
+        }
             .flatMap { sip in
                 let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)
                 box.value = session
@@ -109,11 +122,20 @@ public final class OptionsSession: @unchecked Sendable {
         self.handle(self.ping.receive(response, now: self.now))
     }
 
+    /// An error the socket reported (ECONNREFUSED: an ICMP port unreachable came back).
+    func transportError(_ error: Error) {
+        guard !self.finished else { return }
+        self.outcome.transportFailed = true
+        self.outcome.failures.append("ICMP error from \(self.outcome.server): \(CallSession.describe(error))")
+        self.finish()
+    }
+
     private func handle(_ events: [OptionsPing.Event]) {
         for event in events {
             switch event {
             case .send(let message):
                 self.sip.send(message.serialized(), to: self.server).whenFailure { [weak self] error in
+                    self?.outcome.transportFailed = true
                     self?.outcome.failures.append("cannot send to \(self?.outcome.server ?? "?"): \(error)")
                 }
             case .startTimer(let timer, let duration):

@@ -19,6 +19,9 @@ public struct RegisterOptions: Sendable {
     public var localHost: String?
     public var localPort = 0
     public var userAgent = "siptool"
+    /// Connect the UDP socket to the registrar so an ICMP port unreachable ends the attempt at
+    /// once (set when RFC 3263 gave more targets to fail over to).
+    public var connectUDP = false
 
     public init(registrar: SIPURI, serverHost: String, serverPort: Int, user: String, domain: String) {
         self.registrar = registrar
@@ -100,7 +103,11 @@ public final class RegisterSession: @unchecked Sendable {
         let box = LateBound<RegisterSession>()
         return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
             box.value?.receive(buffer, from: from)
-        })
+        }, onError: { error in box.value?.transportError(error) })
+        .flatMap { sip in
+            guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
+            return sip.connect(to: server).map { sip }
+        }
         .flatMap { sip in
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
             box.value = session
@@ -156,6 +163,14 @@ public final class RegisterSession: @unchecked Sendable {
             }
         }
         self.handle(self.registration.receive(response))
+    }
+
+    /// An error the socket reported (ECONNREFUSED: an ICMP port unreachable came back).
+    func transportError(_ error: Error) {
+        guard !self.finished else { return }
+        self.mark("ICMP error from \(self.outcome.server): \(CallSession.describe(error))")
+        self.outcome.failure = .transportError
+        self.finish()
     }
 
     private func handle(_ events: [Registration.Event]) {

@@ -29,17 +29,26 @@ public final class SIPClientTransport: @unchecked Sendable {
     public typealias Receiver = @Sendable (_ message: SIPMessage?, _ bytes: [UInt8], _ source: SocketAddress) -> Void
 
     /// Opens the transport: binds UDP, or connects TCP to `server` (the connect is bounded by 5 s).
+    /// `connectUDP` connects the UDP socket to the server so that an ICMP port unreachable is
+    /// reported to `onError` (used when RFC 3263 gave further targets to fail over to).
     public static func open(
-        _ kind: Kind, localHost: String, localPort: Int, server: SocketAddress, on loop: EventLoop, receive: @escaping Receiver
+        _ kind: Kind, localHost: String, localPort: Int, server: SocketAddress, on loop: EventLoop, connectUDP: Bool = false,
+        onError: (@Sendable (Error) -> Void)? = nil, receive: @escaping Receiver
     ) -> EventLoopFuture<SIPClientTransport> {
         switch kind {
         case .udp:
             return UDPSocket.bind(host: localHost, port: localPort, on: loop, onReceive: { buffer, source in
                 let bytes = Array(buffer.readableBytesView)
                 receive(try? SIPDatagramParser.parse(bytes).message, bytes, source)
-            })
+            }, onError: onError)
             .flatMapError { error in
                 loop.makeFailedFuture(RuntimeError(.network, "cannot bind SIP on \(Addressing.hostPort(localHost, localPort)): \(error)"))
+            }
+            .flatMap { socket in
+                guard connectUDP else { return loop.makeSucceededFuture(socket) }
+                return socket.connect(to: server).map { socket }.flatMapError { error in
+                    socket.close().flatMapThrowing { throw RuntimeError(.network, "cannot connect the UDP socket to \(server): \(error)") }
+                }
             }
             .map { SIPClientTransport(kind: .udp, localAddress: $0.localAddress, server: server, udp: $0, tcp: nil) }
         case .tcp:

@@ -15,8 +15,11 @@ public final class UDPSocket: @unchecked Sendable {
     }
 
     /// Binds `host:port` (port 0 picks a free one) on `loop`.
+    /// `onError` hears errors the socket reports, such as ECONNREFUSED from an ICMP port
+    /// unreachable (Linux reports those only on a connected socket, see `connect(to:)`).
     public static func bind(
-        host: String, port: Int, on loop: EventLoop, onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void
+        host: String, port: Int, on loop: EventLoop, onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void,
+        onError: (@Sendable (Error) -> Void)? = nil
     ) -> EventLoopFuture<UDPSocket> {
         // No SO_REUSEADDR: on Linux it lets two UDP sockets bind the same port, and two calls
         // would then share (and steal) each other's RTP. A port in use must fail to bind.
@@ -24,7 +27,7 @@ public final class UDPSocket: @unchecked Sendable {
             .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DatagramForwarder(onReceive: onReceive))
+                    try channel.pipeline.syncOperations.addHandler(DatagramForwarder(onReceive: onReceive, onError: onError))
                 }
             }
             .bind(host: host, port: port)
@@ -39,20 +42,29 @@ public final class UDPSocket: @unchecked Sendable {
         return self.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer))
     }
 
+    /// Connects the socket to one peer: only its datagrams are received from then on, and an
+    /// ICMP port unreachable for what we sent comes back as an error (RFC 3263 §4.3 failover
+    /// needs to see it). Sends must then go to that same address.
+    public func connect(to address: SocketAddress) -> EventLoopFuture<Void> {
+        self.channel.connect(to: address)
+    }
+
     public func close() -> EventLoopFuture<Void> {
         self.channel.close().recover { _ in }
     }
 }
 
-/// Hands each datagram to a closure. ICMP errors surfacing as read errors are ignored here:
-/// the statistics notice the missing packets.
+/// Hands each datagram to a closure. ICMP errors surfacing as read errors go to `onError` when
+/// one is given (otherwise they are ignored: the statistics notice the missing packets).
 final class DatagramForwarder: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let onReceive: @Sendable (ByteBuffer, SocketAddress) -> Void
+    private let onError: (@Sendable (Error) -> Void)?
 
-    init(onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void) {
+    init(onReceive: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void, onError: (@Sendable (Error) -> Void)? = nil) {
         self.onReceive = onReceive
+        self.onError = onError
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -62,6 +74,7 @@ final class DatagramForwarder: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // ECONNREFUSED from an ICMP port unreachable on a UDP socket: keep the socket open.
+        self.onError?(error)
     }
 }
 

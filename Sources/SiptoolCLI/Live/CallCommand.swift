@@ -1,4 +1,6 @@
+import DNSResolution
 import Diagnosis
+import NIOCore
 import PacketDecoding
 import RTP
 import SDP
@@ -21,6 +23,9 @@ enum CallCommand {
             An E.164 number becomes sip:+NUMBER@TRUNK;user=phone. Settings may come from the environment: \
             SIPTOOL_TRUNK, SIPTOOL_USERNAME, SIPTOOL_AUTH_USERNAME, SIPTOOL_PASSWORD. \
             Ctrl-C cancels (CANCEL while ringing, BYE once answered) so nothing is left up on the trunk.
+            A trunk that is a domain name without a port is located with RFC 3263 (NAPTR SIP+D2U/SIP+D2T, SRV \
+            _sip._udp/_sip._tcp, A/AAAA) through /etc/resolv.conf or --dns-server (SIPTOOL_DNS_SERVER); when a \
+            target gives ICMP port unreachable, a refused TCP connection, Timer B or 503, the next one is tried.
             Exit status: 0 when the call was answered and audio flowed both ways, 1 otherwise, 64 for bad \
             arguments, 69 when the network is unavailable (no route, cannot bind, cannot resolve).
             """,
@@ -50,6 +55,7 @@ enum CallCommand {
             OptionSpec("register", help: "REGISTER with the trunk first (same credentials and local port), remove the binding after the call."),
             OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
             OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
+            LiveRouting.option,
             OptionSpec("json", help: "Print the report as JSON (schema siptool.call/1, or siptool.call-load/1 with --concurrent)."),
         ] + Profiles.options,
         positionals: [PositionalSpec("target", help: "An E.164 number (+15550011234), a user, or a sip: URI.")],
@@ -71,9 +77,27 @@ enum CallCommand {
             guard arguments.value("record") == nil else { throw CLIError.usage("--record records one call; it cannot be used with --concurrent.", command: "call") }
             return try CallLoad.run(options, count: count, rate: rate, arguments: arguments, context: context)
         }
+        var plan = try Self.routingPlan(options, arguments, context)
         let log = PacketLog()
         Interrupt.install()
         var registration: Registered?
+        var pinnedRoute: RouteReport?
+        if arguments.flag("register"), let routing = plan {
+            // REGISTER and INVITE must reach the same server from the same port: the first
+            // RFC 3263 target is used for both, without failover.
+            do {
+                var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(routing, on: loop) }
+                let first = report.resolution.targets[0]
+                options.serverHost = first.address
+                options.serverPort = first.port
+                options.transport = first.transport == .tcp ? .tcp : .udp
+                report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
+                pinnedRoute = report
+                plan = nil
+            } catch {
+                throw LiveSupport.cliError(error)
+            }
+        }
         if arguments.flag("register") {
             guard options.transport == .udp else {
                 throw CLIError.usage("--register works over UDP only for now; drop --register or use --transport udp.", command: "call")
@@ -85,8 +109,21 @@ enum CallCommand {
             }
         }
         let outcome: CallOutcome
+        let route: RouteReport?
         do {
-            outcome = try LiveSupport.onEventLoop { loop in CallSession.run(options, on: loop, log: log) }
+            let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<CallOutcome>> in
+                guard let plan else { return CallSession.run(options, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
+                return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
+                    var attempt = options
+                    attempt.serverHost = target.address
+                    attempt.serverPort = target.port
+                    attempt.transport = target.transport == .tcp ? .tcp : .udp
+                    attempt.connectUDP = more
+                    return CallSession.run(attempt, on: loop, log: log)
+                }, failure: Self.failoverReason)
+            }
+            outcome = routed.outcome
+            route = routed.route ?? pinnedRoute
         } catch {
             throw LiveSupport.cliError(error)
         }
@@ -106,14 +143,14 @@ enum CallCommand {
         let counters = analysis.counters
         let verdict = Verdict(outcome: outcome, report: report)
         if arguments.flag("json") {
-            var json = Self.json(outcome, options: options, report: report, verdict: verdict, log: log, counters: counters)
+            var json = Self.json(outcome, options: options, report: report, verdict: verdict, log: log, counters: counters, route: route)
             if let registration, case .object(var fields) = json {
                 fields.insert(("registration", registration.json), at: min(fields.count, 6))
                 json = .object(fields)
             }
             context.stdout.write(json.serialized() + "\n")
         } else {
-            let text = Self.text(outcome, options: options, report: report, verdict: verdict, style: context.style, log: log, counters: counters)
+            let text = Self.text(outcome, options: options, report: report, verdict: verdict, style: context.style, log: log, counters: counters, route: route)
             context.stdout.write((registration.map { $0.line + "\n" } ?? "") + text)
         }
         return verdict.passed ? .success : .failure
@@ -225,6 +262,34 @@ enum CallCommand {
         }
     }
 
+    /// RFC 3263 applies when the trunk (--trunk, SIPTOOL_TRUNK or the URI's host) is a domain
+    /// name without a port. An explicit --transport restricts the lookup to that transport.
+    static func routingPlan(_ options: CallOptions, _ arguments: ParsedArguments, _ context: CommandContext) throws(CLIError) -> ServerRouting.Plan? {
+        let trunkText = arguments.value("trunk") ?? context.environment("SIPTOOL_TRUNK")
+        let explicitPort: Bool
+        if let trunkText, !trunkText.isEmpty {
+            explicitPort = (try? ValueParsers.hostPort(trunkText))?.port != nil
+        } else {
+            explicitPort = options.target.port != nil
+        }
+        let given: SIPTransportProtocol? = arguments.value("transport").map { $0.lowercased() == "tcp" ? .tcp : .udp }
+        return try LiveRouting.plan(
+            host: options.serverHost, explicitPort: explicitPort, transport: given, secure: options.target.scheme.lowercased() == "sips",
+            supported: [.udp, .tcp], arguments, context, command: "call")
+    }
+
+    /// Why a call attempt against one RFC 3263 target lets the next one be tried (§4.3): no
+    /// answer before Timer B, a transport error (ICMP port unreachable, TCP refused), or 503.
+    @Sendable static func failoverReason(_ outcome: CallOutcome) -> String? {
+        guard !outcome.answered, !outcome.interrupted else { return nil }
+        switch outcome.failure {
+        case .timeout: return "no final response (Timer B, 64*T1)"
+        case .transportError: return outcome.timeline.last(where: { $0.label.hasPrefix("ICMP") || $0.label.hasPrefix("sending") })?.label ?? "transport error"
+        case .rejected(let response) where response.statusCode == 503: return "\(response.statusCode) \(response.reasonPhrase)"
+        default: return nil
+        }
+    }
+
     static func options(_ arguments: ParsedArguments, _ context: CommandContext) throws(CLIError) -> CallOptions {
         let command = "call"
         guard let targetText = arguments.positionals.first else { throw CLIError.usage("Missing the number or URI to call.", command: command) }
@@ -311,8 +376,12 @@ enum CallCommand {
             calls: reports, unassociated: [], warnings: [])
     }
 
-    static func text(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, style: TerminalStyle, log: PacketLog, counters: AnalyzerCounters) -> String {
-        var out = style.bold("Calling \(options.target.raw)") + " via \(outcome.server) (\(outcome.transport)) from \(outcome.local)\n\n"
+    static func text(
+        _ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, style: TerminalStyle, log: PacketLog, counters: AnalyzerCounters,
+        route: RouteReport? = nil
+    ) -> String {
+        var out = style.bold("Calling \(options.target.raw)") + " via \(outcome.server) (\(outcome.transport)) from \(outcome.local)\n"
+        out += LiveRouting.text(route) + "\n"
         for moment in outcome.timeline {
             let ms = DiagnoseRendering.fixed(moment.ms, 0)
             out += String(repeating: " ", count: max(0, 8 - ms.count)) + ms + " ms  " + moment.label + "\n"
@@ -336,7 +405,9 @@ enum CallCommand {
         return out
     }
 
-    static func json(_ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, log: PacketLog, counters: AnalyzerCounters) -> JSONValue {
+    static func json(
+        _ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, log: PacketLog, counters: AnalyzerCounters, route: RouteReport? = nil
+    ) -> JSONValue {
         let analysis = DiagnoseRendering.json(Self.overview(report, log: log, counters: counters), shown: report.map { [$0] } ?? [])
         var failure: String?
         switch outcome.failure {
@@ -374,6 +445,7 @@ enum CallCommand {
             ])),
             ("verdict", .string(verdict.passed ? "pass" : "fail")),
             ("verdict_reason", .string(verdict.reason)),
+            ("resolution", LiveRouting.json(route)),
             ("analysis", analysis),
         ])
     }

@@ -1,3 +1,5 @@
+import DNSResolution
+import NIOCore
 import SIPMessages
 import SIPUserAgent
 import SiptoolRuntime
@@ -13,6 +15,9 @@ enum OptionsCommand {
             trip (retransmissions included), then min/avg/max. The server's Via received/rport shows the \
             address and port our packets came from as it saw them: when it differs from ours, we are behind \
             NAT. Allow, Supported and Server/User-Agent tell what it is and what it supports.
+            A domain name without a port is located with RFC 3263 (NAPTR, then SRV _sip._udp, then A/AAAA on \
+            port 5060) through the nameservers of /etc/resolv.conf or --dns-server; when a target does not \
+            answer (ICMP port unreachable, Timer F) or answers only 503, the next one is tried.
             Exit status: 0 when at least one reply came (any status: the server is reachable), 1 when none \
             did, 64 for bad arguments, 69 when the network is unavailable.
             """,
@@ -24,6 +29,7 @@ enum OptionsCommand {
             OptionSpec("password-env", .value(placeholder: "variable"), help: "Read the password from this environment variable (default SIPTOOL_PASSWORD)."),
             OptionSpec("password-file", .value(placeholder: "file"), help: "Read the password from the first line of this file."),
             OptionSpec("password-prompt", help: "Ask for the password on the terminal, without echo."),
+            LiveRouting.option,
             OptionSpec("json", help: "Print the report as JSON (schema siptool.options/1)."),
         ] + Profiles.options,
         positionals: [PositionalSpec("target", help: "host[:port] or a sip: URI.")],
@@ -40,6 +46,7 @@ enum OptionsCommand {
         let target: SIPURI
         let host: String
         let port: Int
+        let explicitPort: Bool
         if text.lowercased().hasPrefix("sip:") {
             do {
                 target = try SIPURI.parse(text)
@@ -48,9 +55,11 @@ enum OptionsCommand {
             }
             host = target.host
             port = target.port ?? 5060
+            explicitPort = target.port != nil
         } else {
             (host, port) = try LiveSupport.hostPort(text, defaultPort: 5060, option: "target", command: command)
-            target = SIPURI(host: host, port: port == 5060 ? nil : port)
+            explicitPort = (try? ValueParsers.hostPort(text))?.port != nil
+            target = SIPURI(host: host, port: explicitPort ? port : nil)
         }
         var options = OptionsRunOptions(target: target, serverHost: host, serverPort: port)
         options.count = try arguments.value("count") { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...100_000) } ?? 4
@@ -59,10 +68,24 @@ enum OptionsCommand {
         options.username = arguments.value("username") ?? context.environment("SIPTOOL_USERNAME")
         options.password = try LiveSupport.password(arguments, context, command: command)
         options.userAgent = "siptool/\(SiptoolMain.version)"
+        let plan = try LiveRouting.plan(
+            host: host, explicitPort: explicitPort, transport: nil, secure: false, supported: [.udp], arguments, context, command: command)
         Interrupt.install()
         let outcome: OptionsOutcome
+        let route: RouteReport?
         do {
-            outcome = try LiveSupport.onEventLoop { loop in OptionsSession.run(options, on: loop) }
+            let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<OptionsOutcome>> in
+                guard let plan else { return OptionsSession.run(options, on: loop).map { Routed(outcome: $0, route: nil) } }
+                return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
+                    var attempt = options
+                    attempt.serverHost = target.address
+                    attempt.serverPort = target.port
+                    attempt.connectUDP = more
+                    return OptionsSession.run(attempt, on: loop)
+                }, failure: Self.failoverReason)
+            }
+            outcome = routed.outcome
+            route = routed.route
         } catch {
             throw LiveSupport.cliError(error)
         }
@@ -97,10 +120,12 @@ enum OptionsCommand {
                 ("rtt_avg_ms", .number(times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))),
                 ("rtt_max_ms", .number(times.max())),
                 ("nat", .string(natNote)),
+                ("resolution", LiveRouting.json(route)),
             ])
             context.stdout.write(json.serialized() + "\n")
         } else {
             var out = context.style.bold("OPTIONS \(target.raw)") + " via \(outcome.server) (UDP) from \(outcome.local)\n"
+            out += LiveRouting.text(route)
             for reply in outcome.replies {
                 let ms = DiagnoseRendering.fixed(Self.milliseconds(reply.roundTrip), 2)
                 out += "  #\(reply.sequence): \(reply.status) \(reply.reason) in \(ms) ms\n"
@@ -124,6 +149,16 @@ enum OptionsCommand {
             context.stdout.write(out)
         }
         return outcome.replies.isEmpty ? .failure : .success
+    }
+
+    /// Why an OPTIONS run against one RFC 3263 target lets the next one be tried (§4.3):
+    /// a transport error, no answer at all, or only 503s. Nil when the result stands.
+    @Sendable static func failoverReason(_ outcome: OptionsOutcome) -> String? {
+        if outcome.interrupted { return nil }
+        if outcome.transportFailed { return outcome.failures.last ?? "transport error" }
+        if outcome.replies.isEmpty { return "no answer (Timer F, 64*T1)" }
+        if outcome.replies.allSatisfy({ $0.status == 503 }) { return "503 \(outcome.replies.last?.reason ?? "Service Unavailable")" }
+        return nil
     }
 
     /// A duration in milliseconds.

@@ -1,3 +1,5 @@
+import DNSResolution
+import NIOCore
 import SIPMessages
 import SIPUserAgent
 import SiptoolRuntime
@@ -15,6 +17,9 @@ enum RegisterCommand {
             refreshed before it expires and removed at the end (or on Ctrl-C); --unregister only removes it. \
             A 423 Interval Too Brief is retried once with Min-Expires. Password from --password-env, \
             --password-file, --password-prompt or SIPTOOL_PASSWORD.
+            A registrar that is a domain name without a port is located with RFC 3263 (NAPTR, SRV _sip._udp, \
+            A/AAAA) through /etc/resolv.conf or --dns-server, failing over to the next target on ICMP port \
+            unreachable, Timer F or 503.
             Exit status: 0 when registered (or unregistered with --unregister), 1 when refused or \
             unanswered, 64 for bad arguments, 69 when the network is unavailable.
             """,
@@ -29,6 +34,7 @@ enum RegisterCommand {
             OptionSpec("unregister", help: "Only remove the binding (Expires: 0)."),
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for the contact."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port.", default: "0"),
+            LiveRouting.option,
             OptionSpec("json", help: "Print the report as JSON (schema siptool.register/1)."),
         ] + Profiles.options,
         positionals: [PositionalSpec("aor", help: "The address of record: user@domain or a sip: URI.")],
@@ -52,6 +58,7 @@ enum RegisterCommand {
         guard let user = aor.user, !user.isEmpty else { throw CLIError.usage("The address of record '\(text)' has no user part.", command: command) }
         let registrarText = arguments.value("registrar") ?? context.environment("SIPTOOL_TRUNK") ?? aor.hostPort
         let (host, port) = try LiveSupport.hostPort(registrarText, defaultPort: 5060, option: "registrar", command: command)
+        let explicitPort = (try? ValueParsers.hostPort(registrarText))?.port != nil
         var options = RegisterOptions(registrar: SIPURI(host: aor.host, port: aor.port), serverHost: host, serverPort: port, user: user, domain: aor.hostPort)
         options.username = arguments.value("username") ?? context.environment("SIPTOOL_AUTH_USERNAME") ?? user
         options.password = try LiveSupport.password(arguments, context, command: command)
@@ -61,11 +68,26 @@ enum RegisterCommand {
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         options.userAgent = "siptool/\(SiptoolMain.version)"
+        let plan = try LiveRouting.plan(
+            host: host, explicitPort: explicitPort, transport: nil, secure: aor.scheme.lowercased() == "sips", supported: [.udp],
+            arguments, context, command: command)
         Interrupt.install()
         let log = PacketLog()
         let outcome: RegisterOutcome
+        let route: RouteReport?
         do {
-            outcome = try LiveSupport.onEventLoop { loop in RegisterSession.run(options, on: loop, log: log) }
+            let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<RegisterOutcome>> in
+                guard let plan else { return RegisterSession.run(options, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
+                return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
+                    var attempt = options
+                    attempt.serverHost = target.address
+                    attempt.serverPort = target.port
+                    attempt.connectUDP = more
+                    return RegisterSession.run(attempt, on: loop, log: log)
+                }, failure: Self.failoverReason)
+            }
+            outcome = routed.outcome
+            route = routed.route
         } catch {
             throw LiveSupport.cliError(error)
         }
@@ -88,9 +110,11 @@ enum RegisterCommand {
                 ("failure", .string(failure)),
                 ("reason", .string(reason)),
                 ("steps", .array(outcome.steps.map { .object([("label", .string($0.label)), ("ms", .number($0.ms, decimals: 1))]) })),
+                ("resolution", LiveRouting.json(route)),
             ]).serialized() + "\n")
         } else {
             var out = context.style.bold("REGISTER \(aor.raw)") + " at \(outcome.server) (UDP), contact \(outcome.contact)\n"
+            out += LiveRouting.text(route)
             for step in outcome.steps {
                 let ms = DiagnoseRendering.fixed(step.ms, 0)
                 out += String(repeating: " ", count: max(0, 8 - ms.count)) + ms + " ms  " + step.label + "\n"
@@ -119,6 +143,18 @@ enum RegisterCommand {
             return ("transport-error", "the network refused the packets")
         case nil:
             return nil
+        }
+    }
+
+    /// Why a REGISTER against one RFC 3263 target lets the next one be tried (§4.3): a
+    /// transport error, Timer F, or 503. Nil when the result stands.
+    @Sendable static func failoverReason(_ outcome: RegisterOutcome) -> String? {
+        if outcome.interrupted { return nil }
+        switch outcome.failure {
+        case .timeout: return "no response (Timer F, 64*T1)"
+        case .transportError: return outcome.steps.last?.label ?? "transport error"
+        case .rejected(let response) where response.statusCode == 503: return "\(response.statusCode) \(response.reasonPhrase)"
+        default: return nil
         }
     }
 }

@@ -1,0 +1,213 @@
+import DNSResolution
+import NIOCore
+
+/// A small stub resolver over UDP: asks each nameserver in turn, `timeout` per try and
+/// `attempts` tries per server, and drives `SIPServerLocator` (RFC 3263) with the answers.
+/// No TCP fallback: a truncated (TC) answer is used as far as it goes and noted.
+public final class DNSClient: @unchecked Sendable {
+    // Confined to `loop`.
+    let loop: EventLoop
+    public let servers: [SocketAddress]
+    let timeout: TimeAmount
+    let attempts: Int
+    private var sockets: [Int32: UDPSocket] = [:]
+    private var pending: Pending?
+    private var random = SystemRandomNumberGenerator()
+
+    /// The query in flight: its ID, question, where it went, and its promise.
+    private struct Pending {
+        var id: UInt16
+        var question: DNSQuestion
+        var server: SocketAddress
+        var promise: EventLoopPromise<DNSMessage?>
+        var timer: Scheduled<Void>
+    }
+
+    public init(servers: [SocketAddress], on loop: EventLoop, timeout: TimeAmount = .seconds(2), attempts: Int = 2) {
+        self.loop = loop
+        self.servers = servers
+        self.timeout = timeout
+        self.attempts = attempts
+    }
+
+    /// Runs RFC 3263 for `request` and completes with the targets (never fails: DNS problems
+    /// are in the resolution's notes and `noServerAnswered`).
+    public func locate(_ request: SIPServerLocator.Request) -> EventLoopFuture<SIPServerResolution> {
+        let run = LocateRun(client: self, locator: SIPServerLocator(request))
+        self.loop.execute { run.step() }
+        return run.promise.futureResult.flatMap { resolution in self.close().map { resolution } }
+    }
+
+    /// One question, trying every server `attempts` times (bounded: servers x attempts x timeout).
+    public func lookup(_ question: DNSQuestion) -> EventLoopFuture<DNSLookupResult> {
+        let tries = self.servers.flatMap { server in Array(repeating: server, count: self.attempts) }
+        guard !tries.isEmpty else { return self.loop.makeSucceededFuture(.failure("no nameserver configured")) }
+        let run = LookupRun(client: self, question: question, tries: tries)
+        run.attempt()
+        return run.promise.futureResult
+    }
+
+    /// The locator's loop: ask, feed the answer, repeat. Confined to the client's loop.
+    private final class LocateRun: @unchecked Sendable {
+        let client: DNSClient
+        var locator: SIPServerLocator
+        let promise: EventLoopPromise<SIPServerResolution>
+
+        init(client: DNSClient, locator: SIPServerLocator) {
+            self.client = client
+            self.locator = locator
+            self.promise = client.loop.makePromise()
+        }
+
+        func step() {
+            switch self.locator.next() {
+            case .finished(let resolution):
+                self.promise.succeed(resolution)
+            case .query(let question):
+                self.client.lookup(question).whenComplete { result in
+                    switch result {
+                    case .success(let answer): self.locator.receive(answer, for: question)
+                    case .failure(let error): self.locator.receive(.failure("\(error)"), for: question)
+                    }
+                    self.step()
+                }
+            }
+        }
+    }
+
+    /// One question over the servers in turn. Confined to the client's loop.
+    private final class LookupRun: @unchecked Sendable {
+        let client: DNSClient
+        let question: DNSQuestion
+        let tries: [SocketAddress]
+        var index = 0
+        let promise: EventLoopPromise<DNSLookupResult>
+
+        init(client: DNSClient, question: DNSQuestion, tries: [SocketAddress]) {
+            self.client = client
+            self.question = question
+            self.tries = tries
+            self.promise = client.loop.makePromise()
+        }
+
+        func attempt() {
+            guard self.index < self.tries.count else {
+                let names = self.client.servers.map { Addressing.hostPort($0.ipAddress ?? "?", $0.port ?? 53) }.joined(separator: ", ")
+                let seconds = self.client.timeout.nanoseconds / 1_000_000_000
+                self.promise.succeed(.failure("no answer from \(names) (\(self.client.attempts) tries of \(seconds) s each)"))
+                return
+            }
+            let server = self.tries[self.index]
+            self.index += 1
+            self.client.ask(self.question, server: server).whenComplete { result in
+                switch result {
+                case .success(let message?): self.promise.succeed(.answer(message))
+                case .success(nil), .failure: self.attempt()
+                }
+            }
+        }
+    }
+
+    /// Sends one query; completes with the matching answer or nil on timeout.
+    fileprivate func ask(_ question: DNSQuestion, server: SocketAddress) -> EventLoopFuture<DNSMessage?> {
+        let id = UInt16.random(in: 0...UInt16.max, using: &self.random)
+        let query: [UInt8]
+        do {
+            query = try DNSQueryBuilder.query(id: id, question)
+        } catch {
+            return self.loop.makeFailedFuture(RuntimeError(.input, "cannot ask DNS about '\(question.name)': \(error)"))
+        }
+        return self.socket(for: server).flatMap { socket in
+            let promise = self.loop.makePromise(of: DNSMessage?.self)
+            let timer = self.loop.scheduleTask(in: self.timeout) { [weak self] in
+                guard let self, let pending = self.pending, pending.id == id else { return }
+                self.pending = nil
+                pending.promise.succeed(nil)
+            }
+            self.pending = Pending(id: id, question: question, server: server, promise: promise, timer: timer)
+            socket.send(query, to: server).whenFailure { [weak self] _ in
+                guard let self, let pending = self.pending, pending.id == id else { return }
+                self.pending = nil
+                pending.timer.cancel()
+                pending.promise.succeed(nil)
+            }
+            return promise.futureResult
+        }
+    }
+
+    /// An answer is ours when it comes from the server asked, has our ID, is a response and
+    /// echoes our question (RFC 5452 §4.1 spoofing checks, minus port randomisation detail).
+    private func receive(_ buffer: ByteBuffer, from source: SocketAddress) {
+        guard let pending = self.pending, source == pending.server,
+            let message = try? DNSMessageParser.parse(Array(buffer.readableBytesView)),
+            message.isResponse, message.id == pending.id,
+            message.questions.contains(where: { $0.type == pending.question.type && $0.name == pending.question.name.lowercased() })
+        else { return }
+        self.pending = nil
+        pending.timer.cancel()
+        pending.promise.succeed(message)
+    }
+
+    /// One socket per address family, bound on first use.
+    private func socket(for server: SocketAddress) -> EventLoopFuture<UDPSocket> {
+        let family = server.protocol.rawValue
+        if let socket = self.sockets[family] { return self.loop.makeSucceededFuture(socket) }
+        let host = server.protocol == .inet6 ? "::" : "0.0.0.0"
+        return UDPSocket.bind(host: host, port: 0, on: self.loop, onReceive: { [weak self] buffer, source in
+            self?.receive(buffer, from: source)
+        })
+        .map { socket in
+            self.sockets[family] = socket
+            return socket
+        }
+    }
+
+    private func close() -> EventLoopFuture<Void> {
+        let sockets = Array(self.sockets.values)
+        self.sockets = [:]
+        return EventLoopFuture.andAllComplete(sockets.map { $0.close() }, on: self.loop)
+    }
+}
+
+/// Where the nameservers come from: `--dns-server` / SIPTOOL_DNS_SERVER, else /etc/resolv.conf.
+public enum DNSServers {
+    /// "host[:port]" (IPv6 in brackets when a port follows) as an address; port 53 by default.
+    public static func parse(_ text: String) throws(RuntimeError) -> SocketAddress {
+        var host = text
+        var port = 53
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw RuntimeError(.input, "invalid DNS server '\(text)': missing ']'") }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (1...65535).contains(value) else {
+                    throw RuntimeError(.input, "invalid DNS server '\(text)': bad port")
+                }
+                port = value
+            }
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            host = String(text[..<colon])
+            guard let value = Int(text[text.index(after: colon)...]), (1...65535).contains(value) else {
+                throw RuntimeError(.input, "invalid DNS server '\(text)': bad port")
+            }
+            port = value
+        }
+        do {
+            return try SocketAddress(ipAddress: host, port: port)
+        } catch {
+            throw RuntimeError(.input, "invalid DNS server '\(text)': expected an IP address (a name would itself need DNS)")
+        }
+    }
+
+    /// The `nameserver` lines of a resolv.conf text (at most three, as the C library uses).
+    public static func fromResolvConf(_ text: String) -> [SocketAddress] {
+        var servers: [SocketAddress] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, fields[0] == "nameserver", servers.count < 3 else { continue }
+            // A scoped IPv6 address (fe80::1%eth0) is left out: NIO cannot parse the scope.
+            if let address = try? SocketAddress(ipAddress: String(fields[1]), port: 53) { servers.append(address) }
+        }
+        return servers
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SiptoolCLI
+import Testing
+
+/// RFC 3263 against a real DNS server: dnsmasq (Debian package dnsmasq-base) serves NAPTR, SRV and A records
+/// for test.siptool.test on 127.0.0.1:15353; `siptool options` and `siptool call` find an in-process
+/// `siptool answer` through them, failing over from a dead first SRV target (a port nobody listens
+/// on: ICMP port unreachable). Ports: SIP 5140-5149, RTP 16900-16999, DNS 15353.
+@Suite(.serialized) struct LiveDNSInteropTests {
+    static let dnsPort = 15353
+
+    /// dnsmasq in the foreground with only the records given, no upstream, no hosts file.
+    /// Priority 10: dead.test.siptool.test:5140 (nothing listens); priority 20: sip1:5141.
+    static func startDNS(extra: [String] = []) throws -> InteropTests.Child? {
+        guard let dnsmasq = InteropTests.tool("dnsmasq") else {
+            print("SKIPPED: needs dnsmasq")
+            return nil
+        }
+        let arguments = [
+            dnsmasq, "--keep-in-foreground", "--no-daemon", "--port=\(Self.dnsPort)", "--listen-address=127.0.0.1", "--bind-interfaces",
+            "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--local=/siptool.test/",
+            "--naptr-record=test.siptool.test,10,10,s,SIP+D2U,,_sip._udp.test.siptool.test",
+            "--srv-host=_sip._udp.test.siptool.test,dead.test.siptool.test,5140,10,10",
+            "--srv-host=_sip._udp.test.siptool.test,sip1.test.siptool.test,5141,20,10",
+            "--host-record=dead.test.siptool.test,127.0.0.1",
+            "--host-record=sip1.test.siptool.test,127.0.0.1",
+            "--host-record=plain.siptool.test,127.0.0.1",
+        ] + extra
+        let child = try InteropTests.start(arguments, log: "/tmp/siptool-dnsmasq.log")
+        usleep(500_000)  // let it bind
+        return child
+    }
+
+    func json(_ run: Run) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\n\(run.stderr)")
+    }
+
+    @Test func optionsFollowsNAPTRAndSRVAndFailsOverFromADeadTarget() throws {
+        guard let dns = try Self.startDNS() else { return }
+        defer { dns.stop(SIGTERM) }
+        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "4s"])
+        let run = Run(["options", "--json", "-c", "1", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:test.siptool.test"])
+        _ = answer.result()
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let report = try self.json(run)
+        #expect(report["server"] as? String == "127.0.0.1:5141")
+        let replies = report["replies"] as? [[String: Any]] ?? []
+        #expect(replies.first?["status"] as? Int == 200)
+        let resolution = try #require(report["resolution"] as? [String: Any])
+        #expect(resolution["method"] as? String == "rfc3263")
+        #expect(resolution["dns_servers"] as? [String] == ["127.0.0.1:15353"])
+        #expect(resolution["chosen"] as? Int == 1)
+        let targets = resolution["targets"] as? [[String: Any]] ?? []
+        #expect(targets.map { $0["port"] as? Int } == [5140, 5141])
+        #expect(targets.first?["reason"] as? String == "NAPTR 10 10 SIP+D2U -> _sip._udp.test.siptool.test SRV 10 10 5140 dead.test.siptool.test -> 127.0.0.1")
+        let firstFailure: String = (targets.first?["failure"] as? String) ?? ""
+        #expect(firstFailure.contains("port unreachable"), "\(targets)")
+        #expect(targets.last?["tried"] as? Bool == true)
+        #expect(targets.last?["failure"] is NSNull)
+
+        // The text report shows the chosen target and the chain on one line.
+        let answer2 = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "4s"])
+        let text = Run(["options", "-c", "1", "sip:test.siptool.test"], environment: ["SIPTOOL_DNS_SERVER": "127.0.0.1:\(Self.dnsPort)"])
+        _ = answer2.result()
+        #expect(text.status == 0, "\(text.stdout)\n\(text.stderr)")
+        #expect(text.stdout.contains(
+            "Resolved test.siptool.test (RFC 3263, DNS 127.0.0.1:15353): UDP 127.0.0.1:5141 from NAPTR 10 10 SIP+D2U -> _sip._udp.test.siptool.test SRV 20 10 5141 sip1.test.siptool.test -> 127.0.0.1"),
+            "\(text.stdout)")
+        #expect(text.stdout.contains("failed over from UDP 127.0.0.1:5140"), "\(text.stdout)")
+    }
+
+    @Test func callReachesTheEchoThroughSRVAfterTheDeadTarget() throws {
+        guard let dns = try Self.startDNS() else { return }
+        defer { dns.stop(SIGTERM) }
+        let echo = LiveAnswerInteropTests.Background(["answer", "--json", "--listen", "127.0.0.1:5141", "--echo", "--calls", "1", "--rtp-ports", "16950-16999"])
+        let call = Run(["call", "--json", "--duration", "1500ms", "--rtp-ports", "16900-16949", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:echo@test.siptool.test"])
+        _ = echo.result()
+        #expect(call.status == 0, "\(call.stdout)\n\(call.stderr)")
+        let report = try self.json(call)
+        #expect(report["answered"] as? Bool == true)
+        #expect(report["server"] as? String == "127.0.0.1:5141")
+        #expect(report["target"] as? String == "sip:echo@test.siptool.test", "the Request-URI keeps the domain")
+        let resolution = try #require(report["resolution"] as? [String: Any])
+        #expect(resolution["chosen"] as? Int == 1)
+        let targets = resolution["targets"] as? [[String: Any]] ?? []
+        #expect(targets.map { $0["transport"] as? String } == ["UDP", "UDP"])
+        let firstFailure: String = (targets.first?["failure"] as? String) ?? ""
+        #expect(firstFailure.contains("port unreachable"), "\(targets)")
+    }
+
+    @Test func aNameWithoutRecordsAndADeadNameserverAreClearErrors() throws {
+        guard let dns = try Self.startDNS() else { return }
+        defer { dns.stop(SIGTERM) }
+        // No NAPTR, no SRV: A record on 5060 is the RFC 3263 fallback; nothing there, but the chain says so.
+        let missing = Run(["options", "-c", "1", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:nothing.siptool.test"])
+        #expect(missing.status == 69, "\(missing.stdout)\n\(missing.stderr)")
+        #expect(missing.stderr.contains("cannot resolve 'nothing.siptool.test' (RFC 3263): no NAPTR, SRV or A/AAAA record"), "\(missing.stderr)")
+        // A nameserver that does not answer: a clear error, no silent fallback to the system resolver.
+        let dead = Run(["options", "-c", "1", "--dns-server", "127.0.0.1:15354", "sip:test.siptool.test"])
+        #expect(dead.status == 69, "\(dead.stdout)\n\(dead.stderr)")
+        #expect(dead.stderr.contains("no DNS server answered (127.0.0.1:15354)"), "\(dead.stderr)")
+        #expect(dead.stderr.contains("does not fall back to the system resolver"), "\(dead.stderr)")
+        let bad = Run(["options", "--dns-server", "dns.example", "sip:test.siptool.test"])
+        #expect(bad.status == 64, "\(bad.stderr)")
+    }
+}
