@@ -205,7 +205,9 @@ public enum DNSServers {
         for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, fields[0] == "nameserver", servers.count < 3 else { continue }
-            // A scoped IPv6 address (fe80::1%eth0) is left out: NIO cannot parse the scope.
+            // A scoped IPv6 address (fe80::1%eth0) is left out: NIO would drop the scope, and a
+            // link-local address without its interface cannot be reached.
+            guard !fields[1].contains("%") else { continue }
             if let address = try? SocketAddress(ipAddress: String(fields[1]), port: 53) { servers.append(address) }
         }
         return servers

@@ -1,5 +1,7 @@
 import Foundation
+import NIOCore
 import SiptoolCLI
+import SiptoolRuntime
 import Testing
 
 /// RFC 3263 against a real DNS server: dnsmasq (Debian package dnsmasq-base) serves NAPTR, SRV and A records
@@ -25,6 +27,10 @@ import Testing
             "--host-record=dead.test.siptool.test,127.0.0.1",
             "--host-record=sip1.test.siptool.test,127.0.0.1",
             "--host-record=plain.siptool.test,127.0.0.1",
+            // No NAPTR for busy.siptool.test: SRV only, a 503 server first, then sip1.
+            "--srv-host=_sip._udp.busy.siptool.test,sip2.test.siptool.test,5142,10,10",
+            "--srv-host=_sip._udp.busy.siptool.test,sip1.test.siptool.test,5141,20,10",
+            "--host-record=sip2.test.siptool.test,127.0.0.1",
         ] + extra
         let child = try InteropTests.start(arguments, log: "/tmp/siptool-dnsmasq.log")
         usleep(500_000)  // let it bind
@@ -86,6 +92,36 @@ import Testing
         #expect(targets.map { $0["transport"] as? String } == ["UDP", "UDP"])
         let firstFailure: String = (targets.first?["failure"] as? String) ?? ""
         #expect(firstFailure.contains("port unreachable"), "\(targets)")
+    }
+
+    @Test func a503FromTheFirstSRVTargetMovesTheCallToTheNext() throws {
+        guard let dns = try Self.startDNS() else { return }
+        defer { dns.stop(SIGTERM) }
+        let busy = LiveAnswerInteropTests.Background(["answer", "--json", "--listen", "127.0.0.1:5142", "--respond", "503", "--calls", "1"])
+        let echo = LiveAnswerInteropTests.Background(["answer", "--json", "--listen", "127.0.0.1:5141", "--echo", "--calls", "1", "--rtp-ports", "16950-16999"])
+        let call = Run(["call", "--json", "--duration", "1s", "--rtp-ports", "16900-16949", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:echo@busy.siptool.test"])
+        _ = busy.result()
+        _ = echo.result()
+        #expect(call.status == 0, "\(call.stdout)\n\(call.stderr)")
+        let report = try self.json(call)
+        #expect(report["server"] as? String == "127.0.0.1:5141")
+        let resolution = try #require(report["resolution"] as? [String: Any])
+        let targets = resolution["targets"] as? [[String: Any]] ?? []
+        #expect(targets.map { $0["port"] as? Int } == [5142, 5141])
+        #expect(targets.first?["reason"] as? String == "no NAPTR -> _sip._udp.busy.siptool.test SRV 10 10 5142 sip2.test.siptool.test -> 127.0.0.1")
+        #expect(targets.first?["failure"] as? String == "503 Service Unavailable", "\(targets)")
+        #expect(resolution["chosen"] as? Int == 1)
+    }
+
+    @Test func nameserverOptionsAndResolvConfAreRead() {
+        let servers = DNSServers.fromResolvConf("# c\nsearch example.com\nnameserver 192.0.2.53\nnameserver\tfe80::1%eth0\nnameserver ::1\n")
+        #expect(servers.map(\.ipAddress) == ["192.0.2.53", "::1"], "the scoped address is left out")
+        #expect(servers.map(\.port) == [53, 53])
+        #expect((try? DNSServers.parse("127.0.0.1:15353"))?.port == 15353)
+        #expect((try? DNSServers.parse("[::1]:54"))?.port == 54)
+        #expect((try? DNSServers.parse("::1"))?.port == 53)
+        #expect((try? DNSServers.parse("dns.example")) == nil)
+        #expect((try? DNSServers.parse("127.0.0.1:0")) == nil)
     }
 
     @Test func aNameWithoutRecordsAndADeadNameserverAreClearErrors() throws {
