@@ -76,9 +76,10 @@ public enum G722 {
     public struct Decoder: Sendable {
         private var low = SubBand(lowBand: true)
         private var high = SubBand(lowBand: false)
-        /// The receive QMF's past inputs, newest first: difference (xd) and sum (xs) of the bands.
-        private var differenceHistory = [Int](repeating: 0, count: 12)
-        private var sumHistory = [Int](repeating: 0, count: 12)
+        /// The receive QMF's past inputs, newest first (lanes 0-11): difference (xd) and sum
+        /// (xs) of the bands.
+        private var differenceHistory = SIMD16<Int32>()
+        private var sumHistory = SIMD16<Int32>()
 
         public init() {}
 
@@ -114,14 +115,10 @@ public enum G722 {
 
             // Receive QMF: the earlier output sample from the band difference and the even
             // coefficients, the later one from the band sum and the odd coefficients.
-            G722.shiftIn(&self.differenceHistory, lowSignal - highSignal)
-            G722.shiftIn(&self.sumHistory, lowSignal + highSignal)
-            var first = 0
-            var second = 0
-            for index in 0..<12 {
-                first += G722.qmf[2 * index] * self.differenceHistory[index]
-                second += G722.qmf[2 * index + 1] * self.sumHistory[index]
-            }
+            self.differenceHistory = G722.shiftIn(self.differenceHistory, lowSignal - highSignal)
+            self.sumHistory = G722.shiftIn(self.sumHistory, lowSignal + highSignal)
+            let first = Int((G722.qmfEven &* self.differenceHistory).wrappedSum())
+            let second = Int((G722.qmfOdd &* self.sumHistory).wrappedSum())
             return (Int16(G722.saturate(first >> 11)), Int16(G722.saturate(second >> 11)))
         }
     }
@@ -129,20 +126,17 @@ public enum G722 {
     /// The transmit QMF (G.722 §3.1): one sample pair in, one lower and one higher sub-band
     /// sample out, each in the 15-bit range the sub-band coders expect.
     struct AnalysisFilter: Sendable {
-        /// Past input, newest first: the later sample of each pair (multiplied by the even
-        /// coefficients) and the earlier one (odd coefficients).
-        private var evenHistory = [Int](repeating: 0, count: 12)
-        private var oddHistory = [Int](repeating: 0, count: 12)
+        /// Past input, newest first (lanes 0-11): the later sample of each pair (multiplied by
+        /// the even coefficients) and the earlier one (odd coefficients).
+        private var evenHistory = SIMD16<Int32>()
+        private var oddHistory = SIMD16<Int32>()
 
         mutating func split(first: Int16, second: Int16) -> (low: Int, high: Int) {
-            G722.shiftIn(&self.oddHistory, Int(first))
-            G722.shiftIn(&self.evenHistory, Int(second))
-            var sumA = 0
-            var sumB = 0
-            for index in 0..<12 {
-                sumA += G722.qmf[2 * index] * self.evenHistory[index]
-                sumB += G722.qmf[2 * index + 1] * self.oddHistory[index]
-            }
+            self.oddHistory = G722.shiftIn(self.oddHistory, Int(first))
+            self.evenHistory = G722.shiftIn(self.evenHistory, Int(second))
+            // At most 6482 * 32768 per sum: well within 32 bits.
+            let sumA = Int((G722.qmfEven &* self.evenHistory).wrappedSum())
+            let sumB = Int((G722.qmfOdd &* self.oddHistory).wrappedSum())
             // 16-bit input against the Recommendation's 14-bit one: the shift is 14 rather than
             // 12, which keeps the sub-band signals in their 15-bit range.
             return (G722.saturate((sumA + sumB) >> 14), G722.saturate((sumA - sumB) >> 14))
@@ -164,10 +158,10 @@ public enum G722 {
         /// Pole coefficients a1, a2 and zero coefficients b1...b6 (Q14).
         private var pole1 = 0
         private var pole2 = 0
-        private var zeros = [Int](repeating: 0, count: 6)
+        private var zeros = SIMD8<Int32>()  // lanes 0-5
         /// Past quantised differences d(n-1)...d(n-6), reconstructed signals r(n-1), r(n-2) and
         /// partially reconstructed signals p(n-1), p(n-2).
-        private var differences = [Int](repeating: 0, count: 6)
+        private var differences = SIMD8<Int32>()  // lanes 0-5, newest first
         private var reconstructed1 = 0
         private var reconstructed2 = 0
         private var partial1 = 0
@@ -205,15 +199,16 @@ public enum G722 {
             let bound = 15360 - newPole2
             let newPole1 = max(-bound, min(bound, (sign0 == sign1 ? 192 : -192) + (self.pole1 * 32640) >> 15))
             // UPZERO: sign-sign update of the six zeros, no step for a zero difference.
-            let step = difference == 0 ? 0 : 128
+            let step: Int32 = difference == 0 ? 0 : 128
             let signD = difference < 0
+            let d = self.differences
+            var zeros = self.zeros
             for index in 0..<6 {
-                let agree = signD == (self.differences[index] < 0)
-                self.zeros[index] = (agree ? step : -step) + (self.zeros[index] * 32640) >> 15
+                zeros[index] = (signD == (d[index] < 0) ? step : -step) &+ (zeros[index] &* 32640) &>> 15
             }
+            self.zeros = zeros
             // DELAYA.
-            for index in stride(from: 5, to: 0, by: -1) { self.differences[index] = self.differences[index - 1] }
-            self.differences[0] = difference
+            self.differences = SIMD8(Int32(difference), d[0], d[1], d[2], d[3], d[4], 0, 0)
             self.pole1 = newPole1
             self.pole2 = newPole2
             self.reconstructed2 = self.reconstructed1
@@ -224,7 +219,10 @@ public enum G722 {
             let poles = (self.pole1 * G722.saturate(2 * self.reconstructed1)) >> 15
                 + (self.pole2 * G722.saturate(2 * self.reconstructed2)) >> 15
             var zeroSum = 0
-            for index in 0..<6 { zeroSum += (self.zeros[index] * G722.saturate(2 * self.differences[index])) >> 15 }
+            for index in 0..<6 {
+                let doubled = Int32(G722.saturate(2 * Int(self.differences[index])))
+                zeroSum += Int((self.zeros[index] &* doubled) &>> 15)
+            }
             self.zeroPrediction = G722.saturate(zeroSum)
             self.prediction = G722.saturate(G722.saturate(poles) + self.zeroPrediction)
         }
@@ -233,10 +231,19 @@ public enum G722 {
     /// Holds a value to the 16-bit two's-complement range, as the Recommendation's arithmetic does.
     @inline(__always) static func saturate(_ value: Int) -> Int { max(-32768, min(32767, value)) }
 
-    /// Puts `value` at the front of a newest-first history, dropping the oldest.
-    @inline(__always) static func shiftIn(_ history: inout [Int], _ value: Int) {
-        for index in stride(from: history.count - 1, to: 0, by: -1) { history[index] = history[index - 1] }
-        history[0] = value
+    /// A 12-sample newest-first history (lanes 0-11) with `value` in front and the oldest dropped.
+    @inline(__always) static func shiftIn(_ h: SIMD16<Int32>, _ value: Int) -> SIMD16<Int32> {
+        SIMD16(Int32(value), h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], 0, 0, 0, 0)
+    }
+
+    /// The even (h0, h2, ... h22) and odd (h1, h3, ... h23) QMF coefficients, for lanes 0-11.
+    static let qmfEven = Self.qmfLanes(from: 0)
+    static let qmfOdd = Self.qmfLanes(from: 1)
+
+    private static func qmfLanes(from start: Int) -> SIMD16<Int32> {
+        var lanes = SIMD16<Int32>()
+        for index in 0..<12 { lanes[index] = Int32(Self.qmf[start + 2 * index]) }
+        return lanes
     }
 
     // MARK: Tables of the Recommendation
