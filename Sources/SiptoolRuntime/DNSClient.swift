@@ -1,9 +1,11 @@
 import DNSResolution
 import NIOCore
+import NIOPosix
 
 /// A small stub resolver over UDP: asks each nameserver in turn, `timeout` per try and
 /// `attempts` tries per server, and drives `SIPServerLocator` (RFC 3263) with the answers.
-/// No TCP fallback: a truncated (TC) answer is used as far as it goes and noted.
+/// A truncated (TC) answer is asked again over TCP (RFC 7766), once, within `timeout`; when
+/// that fails the truncated answer is used as far as it goes (the locator notes it).
 public final class DNSClient: @unchecked Sendable {
     // Confined to `loop`.
     let loop: EventLoop
@@ -110,6 +112,54 @@ public final class DNSClient: @unchecked Sendable {
 
     /// Sends one query; completes with the matching answer or nil on timeout.
     fileprivate func ask(_ question: DNSQuestion, server: SocketAddress) -> EventLoopFuture<DNSMessage?> {
+        self.askUDP(question, server: server).flatMap { message in
+            guard let message, message.truncated else { return self.loop.makeSucceededFuture(message) }
+            return self.askTCP(question, server: server).map { $0 ?? message }
+        }
+    }
+
+    /// The same question over TCP (two-octet length prefix, RFC 1035 §4.2.2), bounded by
+    /// `timeout` for connect and answer together; nil when it fails.
+    private func askTCP(_ question: DNSQuestion, server: SocketAddress) -> EventLoopFuture<DNSMessage?> {
+        let id = UInt16.random(in: 0...UInt16.max, using: &self.random)
+        guard let query = try? DNSQueryBuilder.query(id: id, question) else { return self.loop.makeSucceededFuture(nil) }
+        let answer = OnceAnswer(self.loop.makePromise(of: [UInt8].self))
+        let timeout = self.timeout
+        let connected = ClientBootstrap(group: self.loop)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DNSStreamHandler(answer: answer))
+                }
+            }
+            .connect(to: server)
+        connected.whenFailure { error in answer.fail(error) }
+        // Every path completes `answer` through OnceAnswer: the timer, a closed connection and an
+        // error may race, and a promise must be completed only once.
+        connected.whenSuccess { channel in
+            var framed = channel.allocator.buffer(capacity: query.count + 2)
+            framed.writeInteger(UInt16(query.count))
+            framed.writeBytes(query)
+            channel.writeAndFlush(framed, promise: nil)
+            let timer = channel.eventLoop.scheduleTask(in: timeout) {
+                answer.fail(RuntimeError(.network, "no answer over TCP"))
+            }
+            answer.promise.futureResult.whenComplete { _ in
+                timer.cancel()
+                channel.close(promise: nil)
+            }
+        }
+        return answer.promise.futureResult.map { bytes -> DNSMessage? in
+            guard let message = try? DNSMessageParser.parse(bytes), message.isResponse, message.id == id,
+                message.questions.contains(where: { $0.type == question.type && $0.name == question.name.lowercased() })
+            else { return nil }
+            return message
+        }
+        .recover { _ in nil }
+    }
+
+    /// One UDP query; completes with the matching answer or nil on timeout.
+    private func askUDP(_ question: DNSQuestion, server: SocketAddress) -> EventLoopFuture<DNSMessage?> {
         let id = UInt16.random(in: 0...UInt16.max, using: &self.random)
         let query: [UInt8]
         do {
@@ -211,5 +261,59 @@ public enum DNSServers {
             if let address = try? SocketAddress(ipAddress: String(fields[1]), port: 53) { servers.append(address) }
         }
         return servers
+    }
+}
+
+/// Collects one length-prefixed DNS message from a TCP stream and completes `answer` with it
+/// (at most 65 535 octets, the prefix's limit). The promise is completed once.
+final class DNSStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let answer: OnceAnswer
+    private var received: [UInt8] = []
+
+    init(answer: OnceAnswer) {
+        self.answer = answer
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        self.received += buffer.readableBytesView
+        guard self.received.count >= 2 else { return }
+        let length = Int(self.received[0]) << 8 | Int(self.received[1])
+        guard self.received.count >= 2 + length else { return }
+        self.answer.succeed(Array(self.received[2..<(2 + length)]))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.answer.fail(RuntimeError(.network, "the TCP connection closed before the answer"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.answer.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+/// A promise completed at most once, whoever comes first (used on one event loop).
+final class OnceAnswer: @unchecked Sendable {
+    let promise: EventLoopPromise<[UInt8]>
+    private var done = false
+
+    init(_ promise: EventLoopPromise<[UInt8]>) {
+        self.promise = promise
+    }
+
+    func succeed(_ bytes: [UInt8]) {
+        guard !self.done else { return }
+        self.done = true
+        self.promise.succeed(bytes)
+    }
+
+    func fail(_ error: Error) {
+        guard !self.done else { return }
+        self.done = true
+        self.promise.fail(error)
     }
 }

@@ -113,6 +113,37 @@ import Testing
         #expect(resolution["chosen"] as? Int == 1)
     }
 
+    @Test func aTruncatedSRVAnswerIsAskedAgainOverTCP() throws {
+        // 30 SRV records with long targets (and their glue) do not fit 512 octets: dnsmasq sets TC.
+        var records: [String] = []
+        for index in 0..<30 {
+            let host = "host-\(index)-with-a-rather-long-label-to-fill-the-answer.test.siptool.test"
+            records.append("--srv-host=_sip._udp.big.siptool.test,\(host),5143,\(index == 0 ? 1 : 50),10")
+            // Distinct addresses: targets with the same address, port and transport are merged.
+            records.append("--host-record=\(host),127.0.\(index == 0 ? 0 : 1).\(index + 1)")
+        }
+        guard InteropTests.tool("dnsmasq") != nil else {
+            print("SKIPPED: needs dnsmasq")
+            return
+        }
+        // The live target is the first one here: start it before the DNS server so it is surely
+        // listening when the OPTIONS leaves (a busy machine can be slow to start it).
+        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5143", "--run-for", "4s"])
+        guard let dns = try Self.startDNS(extra: records) else { return }
+        defer { dns.stop(SIGTERM) }
+        let run = Run(["options", "--json", "-c", "1", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "big.siptool.test"])
+        _ = answer.result()
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let report = try self.json(run)
+        let resolution = try #require(report["resolution"] as? [String: Any])
+        let notes = resolution["notes"] as? [String] ?? []
+        #expect(!notes.contains { $0.contains("truncated") }, "the TCP answer replaced the truncated one: \(notes)")
+        let targets = resolution["targets"] as? [[String: Any]] ?? []
+        #expect(targets.count == 16, "all 30 SRV records arrived (16 targets is the bound)")
+        let firstReason: String = (targets.first?["reason"] as? String) ?? ""
+        #expect(firstReason.contains("SRV 1 10 5143 host-0-with"), "\(firstReason)")
+    }
+
     @Test func nameserverOptionsAndResolvConfAreRead() {
         let servers = DNSServers.fromResolvConf("# c\nsearch example.com\nnameserver 192.0.2.53\nnameserver\tfe80::1%eth0\nnameserver ::1\n")
         #expect(servers.map(\.ipAddress) == ["192.0.2.53", "::1"], "the scoped address is left out")
