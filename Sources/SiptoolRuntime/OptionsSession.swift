@@ -88,7 +88,9 @@ public final class OptionsSession: @unchecked Sendable {
         )
         .flatMap { sip in
             guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
-            return sip.connect(to: server).map { sip }
+            return sip.connect(to: server).map { sip }.flatMapError { error in
+                sip.close().flatMapThrowing { throw RuntimeError(.network, "cannot connect the UDP socket to \(server): \(error)") }
+            }
         }
             .flatMap { sip in
                 let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)

@@ -106,7 +106,9 @@ public final class RegisterSession: @unchecked Sendable {
         }, onError: { error in box.value?.transportError(error) })
         .flatMap { sip in
             guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
-            return sip.connect(to: server).map { sip }
+            return sip.connect(to: server).map { sip }.flatMapError { error in
+                sip.close().flatMapThrowing { throw RuntimeError(.network, "cannot connect the UDP socket to \(server): \(error)") }
+            }
         }
         .flatMap { sip in
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
