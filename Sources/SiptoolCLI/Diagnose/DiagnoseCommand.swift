@@ -135,7 +135,9 @@ enum DiagnoseCommand {
         )
         let shown = Self.filter(result.calls, arguments)
         if arguments.flag("json") {
-            context.stdout.write(DiagnoseRendering.json(overview, shown: shown).serialized() + "\n")
+            var bytes = DiagnoseRendering.json(overview, shown: shown).serializedBytes()
+            bytes.append(0x0A)
+            context.stdout.write(utf8: bytes)
         } else {
             context.stdout.write(DiagnoseRendering.text(overview, shown: shown, ladder: !arguments.flag("no-ladder"), style: context.style))
         }

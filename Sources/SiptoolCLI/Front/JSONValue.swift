@@ -23,89 +23,138 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// The JSON text; pretty output indents by two spaces.
     public func serialized(pretty: Bool = true) -> String {
-        var out = ""
+        String(decoding: self.serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The JSON text as UTF-8 bytes. Written into one byte array rather than by appending to a
+    /// String: a `--json` report of a large capture holds hundreds of thousands of values, and
+    /// String appends (capacity and ASCII-flag bookkeeping per append) cost more than the bytes.
+    public func serializedBytes(pretty: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         self.write(into: &out, pretty: pretty, depth: 0)
         return out
     }
 
-    private func write(into out: inout String, pretty: Bool, depth: Int) {
+    private func write(into out: inout [UInt8], pretty: Bool, depth: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
+        case .null: JSONValue.append("null", into: &out)
+        case .bool(let value): JSONValue.append(value ? "true" : "false", into: &out)
+        case .int(let value): JSONValue.writeInt(value, into: &out)
         case .double(let value, let decimals):
             guard value.isFinite else {
-                out += "null"
+                JSONValue.append("null", into: &out)
                 return
             }
-            out += JSONValue.format(value, decimals: decimals)
+            JSONValue.writeNumber(value, decimals: decimals, into: &out)
         case .string(let value): JSONValue.writeString(value, into: &out)
         case .array(let values):
             guard !values.isEmpty else {
-                out += "[]"
+                out.append(UInt8(ascii: "["))
+                out.append(UInt8(ascii: "]"))
                 return
             }
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
+            out.append(UInt8(ascii: "["))
+            for index in values.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
-                value.write(into: &out, pretty: pretty, depth: depth + 1)
+                values[index].write(into: &out, pretty: pretty, depth: depth + 1)
             }
             if pretty { JSONValue.newline(into: &out, depth: depth) }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
             guard !members.isEmpty else {
-                out += "{}"
+                out.append(UInt8(ascii: "{"))
+                out.append(UInt8(ascii: "}"))
                 return
             }
-            out += "{"
-            for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
+            out.append(UInt8(ascii: "{"))
+            for index in members.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
-                JSONValue.writeString(key, into: &out)
-                out += pretty ? ": " : ":"
-                value.write(into: &out, pretty: pretty, depth: depth + 1)
+                JSONValue.writeString(members[index].0, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                members[index].1.write(into: &out, pretty: pretty, depth: depth + 1)
             }
             if pretty { JSONValue.newline(into: &out, depth: depth) }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// A line break and two spaces per level of `depth` (pretty output), without building
-    /// temporary strings.
-    private static func newline(into out: inout String, depth: Int) {
-        out += "\n"
-        for _ in 0..<depth { out += "  " }
+    /// Appends a string's UTF-8 bytes.
+    @inline(__always)
+    private static func append(_ text: String, into out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// A line break and two spaces per level of `depth` (pretty output).
+    private static func newline(into out: inout [UInt8], depth: Int) {
+        out.append(0x0A)
+        for _ in 0..<depth {
+            out.append(0x20)
+            out.append(0x20)
+        }
+    }
+
+    /// Decimal digits of an integer, as `String(value)` writes them.
+    static func writeInt(_ value: Int, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude as unsigned, so Int.min does not overflow.
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+    }
+
+    /// A number as ``format(_:decimals:)`` writes it; integral values without building a String.
+    static func writeNumber(_ value: Double, decimals: Int, into out: inout [UInt8]) {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 {
+            JSONValue.writeInt(Int(rounded), into: &out)
+            return
+        }
+        JSONValue.append(JSONValue.format(value, decimals: decimals), into: &out)
     }
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; other text passed as UTF-8.
-    static func writeString(_ value: String, into out: inout String) {
-        out += "\""
-        // Most strings need no escape: append them whole instead of scalar by scalar.
+    static func writeString(_ value: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: append their bytes whole instead of scalar by scalar.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            out += value
-            out += "\""
+            JSONValue.append(value, into: &out)
+            out.append(UInt8(ascii: "\""))
             return
         }
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
+            case "\"": JSONValue.append("\\\"", into: &out)
+            case "\\": JSONValue.append("\\\\", into: &out)
+            case "\n": JSONValue.append("\\n", into: &out)
+            case "\r": JSONValue.append("\\r", into: &out)
+            case "\t": JSONValue.append("\\t", into: &out)
+            case "\u{08}": JSONValue.append("\\b", into: &out)
+            case "\u{0C}": JSONValue.append("\\f", into: &out)
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    JSONValue.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex, into: &out)
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    out.append(contentsOf: UTF8.encode(scalar)!)
                 }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Fixed decimals, trailing zeros trimmed ("12.5", "3", "-0.25").

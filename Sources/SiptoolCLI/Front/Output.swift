@@ -5,6 +5,13 @@ import Glibc
 /// Where a command writes text. The real front writes to file descriptors; tests capture it.
 public protocol TextSink: AnyObject {
     func write(_ text: String)
+    /// Writes UTF-8 bytes (a large report, without making a String of it first).
+    func write(utf8 bytes: [UInt8])
+}
+
+extension TextSink {
+    /// By default, as text.
+    public func write(utf8 bytes: [UInt8]) { self.write(String(decoding: bytes, as: UTF8.self)) }
 }
 
 /// Writes to a file descriptor, all of it, quietly stopping on a closed pipe (`siptool lint x | head -1`).
@@ -15,21 +22,27 @@ public final class FileDescriptorSink: TextSink {
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
     public func write(_ text: String) {
-        guard !self.broken else { return }
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(self.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    // EPIPE or another error: the reader is gone; drop the rest.
-                    self.broken = true
-                    return
-                }
+        text.withUTF8 { self.write(buffer: UnsafeRawBufferPointer($0)) }
+    }
+
+    public func write(utf8 bytes: [UInt8]) {
+        bytes.withUnsafeBytes { self.write(buffer: $0) }
+    }
+
+    private func write(buffer: UnsafeRawBufferPointer) {
+        guard !self.broken else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(self.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                // EPIPE or another error: the reader is gone; drop the rest.
+                self.broken = true
+                return
             }
         }
     }
