@@ -43,14 +43,12 @@ public protocol SDPAttributeContainer {
 extension SDPAttributeContainer {
     /// All attributes with this name (ASCII case-insensitive), in order.
     public func attributes(named name: String) -> [SDPAttribute] {
-        let key = name.lowercased()
-        return self.attributes.filter { $0.name.lowercased() == key }
+        self.attributes.filter { SDPText.equalsIgnoringCase($0.name, name) }
     }
 
     /// The first attribute with this name.
     public func attribute(named name: String) -> SDPAttribute? {
-        let key = name.lowercased()
-        return self.attributes.first { $0.name.lowercased() == key }
+        self.attributes.first { SDPText.equalsIgnoringCase($0.name, name) }
     }
 
     /// `true` when an attribute of this name is present (flag or not).

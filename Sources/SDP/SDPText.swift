@@ -39,7 +39,31 @@ enum SDPText {
 
     /// ASCII case-insensitive equality (SDP encoding names and tokens are ASCII).
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        a.lowercased() == b.lowercased()
+        if let same = self.asciiEqualsIgnoringCase(a, b) { return same }
+        return a.lowercased() == b.lowercased()
+    }
+
+    /// `a.lowercased() == b.lowercased()` without allocating while both are ASCII (the rule for SDP
+    /// names; lowercasing then maps only A-Z); nil at the first non-ASCII byte, where only Unicode
+    /// lowercasing can tell (the Kelvin sign lowercases to "k").
+    @inline(__always)
+    static func asciiEqualsIgnoringCase(_ a: String, _ b: String) -> Bool? {
+        var a = a.utf8.makeIterator()
+        var b = b.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, nil), (nil, let x?):
+                // One is longer: lowercasing never removes a character, so they differ.
+                return x >= 0x80 ? nil : false
+            case (let x?, let y?):
+                if x >= 0x80 || y >= 0x80 { return nil }
+                // Two ASCII letters after an all-ASCII prefix: a difference here is final.
+                let lowerX = x &- 0x41 < 26 ? x | 0x20 : x
+                let lowerY = y &- 0x41 < 26 ? y | 0x20 : y
+                if lowerX != lowerY { return false }
+            }
+        }
     }
 
     /// At most `limit` characters of `text`, with "…" when cut, for error excerpts.

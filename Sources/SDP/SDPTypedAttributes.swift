@@ -19,6 +19,10 @@ public struct SDPRTPMap: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the value after "a=rtpmap:"; `nil` when malformed.
     public init?(_ value: String) {
+        if let parsed = Self.parseASCII(value) {
+            self = parsed
+            return
+        }
         let fields = SDPText.fields(value[...])
         guard fields.count == 2, let payloadType = SDPText.payloadType(fields[0]) else { return nil }
         let parts = fields[1].split(separator: "/", omittingEmptySubsequences: false)
@@ -30,6 +34,52 @@ public struct SDPRTPMap: Hashable, Sendable, CustomStringConvertible {
             channels = value
         }
         self.init(payloadType: payloadType, encodingName: String(parts[0]), clockRate: clockRate, channels: channels)
+    }
+
+    /// The common case of ``init(_:)`` on bytes: an all-ASCII, well-formed value, parsed without
+    /// splitting into arrays of substrings (codec lists are read many times per call). Returns nil
+    /// for anything else, which the general parser then decides, so results never differ.
+    private static func parseASCII(_ value: String) -> SDPRTPMap? {
+        var value = value
+        return value.withUTF8 { bytes -> SDPRTPMap? in
+            var index = 0
+            let count = bytes.count
+            func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            func number(maximumDigits: Int) -> Int? {
+                var result = 0
+                let start = index
+                while index < count, bytes[index] &- 0x30 < 10, index - start < maximumDigits {
+                    result = result * 10 + Int(bytes[index] &- 0x30)
+                    index += 1
+                }
+                return index > start ? result : nil
+            }
+            while index < count, isBlank(bytes[index]) { index += 1 }
+            // Payload type: 1-3 digits, at most 127, then blanks.
+            guard let payloadType = number(maximumDigits: 3), payloadType <= 127, index < count, isBlank(bytes[index])
+            else { return nil }
+            while index < count, isBlank(bytes[index]) { index += 1 }
+            // Encoding name: ASCII without "/" or blanks, not empty.
+            let nameStart = index
+            while index < count, bytes[index] != 0x2F, !isBlank(bytes[index]) {
+                guard bytes[index] < 0x80 else { return nil }
+                index += 1
+            }
+            guard index > nameStart, index < count, bytes[index] == 0x2F else { return nil }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[nameStart..<index]), as: UTF8.self)
+            index += 1
+            guard let clockRate = number(maximumDigits: SDPText.maximumDecimalDigits) else { return nil }
+            var channels: Int?
+            if index < count, bytes[index] == 0x2F {
+                index += 1
+                guard let value = number(maximumDigits: SDPText.maximumDecimalDigits) else { return nil }
+                channels = value
+            }
+            // Only trailing blanks may follow.
+            while index < count, isBlank(bytes[index]) { index += 1 }
+            guard index == count else { return nil }
+            return SDPRTPMap(payloadType: payloadType, encodingName: name, clockRate: clockRate, channels: channels)
+        }
     }
 
     /// The value after "a=rtpmap:".

@@ -84,4 +84,36 @@ struct SDPCodecTests {
         #expect(SDPCrypto("1 AES_CM_128_HMAC_SHA1_80") == nil)
         #expect(SDPSSRCAttribute("99999999999 cname:x") == nil)
     }
+
+    /// rtpmap values read by the byte-level fast path and by the general parser give the same result.
+    @Test func rtpMapEdgeCases() {
+        #expect(SDPRTPMap("  8\tPCMA/8000 ") == SDPRTPMap(payloadType: 8, encodingName: "PCMA", clockRate: 8000))
+        #expect(SDPRTPMap("0101 telephone-event/8000") == SDPRTPMap(payloadType: 101, encodingName: "telephone-event", clockRate: 8000))
+        #expect(SDPRTPMap("96 L16/44100/2") == SDPRTPMap(payloadType: 96, encodingName: "L16", clockRate: 44100, channels: 2))
+        #expect(SDPRTPMap("96 Ünicode/8000")?.encodingName == "Ünicode")
+        #expect(SDPRTPMap("96 PCMU /8000") == nil)
+        #expect(SDPRTPMap("96 PCMU/8000/") == nil)
+        #expect(SDPRTPMap("96 PCMU/8000/1/2") == nil)
+        #expect(SDPRTPMap("96 /8000") == nil)
+        #expect(SDPRTPMap("96 PCMU/8000 x") == nil)
+        #expect(SDPRTPMap("1000 PCMU/8000") == nil)
+        #expect(SDPRTPMap("96 PCMU/1234567890123456789") == nil)
+    }
+
+    /// Attribute names are matched ASCII case-insensitively, and by Unicode lowercasing beyond ASCII.
+    @Test func attributeNamesIgnoreCase() throws {
+        let sdp = try SessionDescription.parse(Fixtures.crlf([
+            "v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0",
+            "m=audio 4000 RTP/AVP 0 8", "a=RTPMAP:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmapx:8 G722/8000", "a=PTIME:20",
+        ]))
+        #expect(sdp.media[0].attributes(named: "rtpmap").count == 2)
+        #expect(sdp.media[0].attributes(named: "RtpMap").count == 2)
+        #expect(sdp.media[0].ptime == 20)
+        let container = sdp.media[0]
+        var kelvin = container
+        // U+212A KELVIN SIGN lowercases to ASCII "k", as String.lowercased() says.
+        kelvin.attributes = [SDPAttribute(name: "\u{212A}ey", value: "1")]
+        #expect(kelvin.attribute(named: "KEY")?.value == "1")
+        #expect(kelvin.attribute(named: "ke") == nil)
+    }
 }
