@@ -60,7 +60,16 @@ struct MediaTracker {
     /// One stream's state, kept in ``MediaTracker/slots`` so a packet updates it in place without
     /// reference counting.
     struct StreamState {
+        // The fields every packet reads come first, next to the key the slot cache compares, so
+        // a packet touches as few cache lines of the state as possible.
         let key: StreamKey
+        /// The payload info of the previous packet: streams rarely change payload type.
+        var lastPayloadType: UInt8?
+        /// Set when an SDP announced the stream's source or destination after it was classified.
+        var isStale = false
+        var lastInfo: PayloadTraits?
+        /// The SDP generation under which the stream was last classified.
+        var generation = 0
         var callID: String?
         var setupMethod: String
         var payloads: [UInt8: RTPPayloadInfo]
@@ -70,21 +79,14 @@ struct MediaTracker {
         var lastTime: CaptureTime
         var packets = 0
         var eventPackets = 0
+        var level = G711StreamLevel()
         var tshark = TsharkStreamAnalysis()
         var rfc = RFC3550StreamStatistics()
         var payloadTypes: [UInt8] = []
-        var level = G711StreamLevel()
         /// The decoder of a G.722 stream's audio, for its level (nil for other codecs).
         var g722: G722LevelDecoder?
         var dtmf = DTMFTracker()
         var rtcp: [RTPStreamReport.RTCPView] = []
-        /// The payload info of the previous packet: streams rarely change payload type.
-        var lastPayloadType: UInt8?
-        var lastInfo: PayloadTraits?
-        /// The SDP generation under which the stream was last classified.
-        var generation = 0
-        /// Set when an SDP announced the stream's source or destination after it was classified.
-        var isStale = false
 
         init(key: StreamKey, callID: String?, setupMethod: String, payloads: [UInt8: RTPPayloadInfo], firstFrame: Int, lastFrame: Int, firstTime: CaptureTime, lastTime: CaptureTime) {
             self.key = key

@@ -68,7 +68,6 @@ public struct RFC3550StreamStatistics: Sendable {
     private var badSequence: Int64 = -1
     private var expectedBeforeRestart: Int64 = 0
     private var uniqueCounted: Int64 = 0
-    private var window = SequenceWindow()
     private var finalizedThrough: Int64 = -1
     private var currentRun: Int64 = 0
     private var finishedBursts = 0
@@ -109,6 +108,9 @@ public struct RFC3550StreamStatistics: Sendable {
     // RFC 3550 A.3 interval state for receiver reports.
     private var expectedPrior: Int64 = 0
     private var receivedPrior: Int64 = 0
+
+    /// Last, after the fields every packet updates: 512 bytes of which a packet touches one word.
+    private var window = SequenceWindow()
 
     public init() {}
 
@@ -370,9 +372,10 @@ public struct RFC3550StreamStatistics: Sendable {
         var longest = self.finishedLongestBurst
         var lostInBursts = self.finishedLostInBursts
         var run = self.currentRun
+        var window = self.window
         var seq = max(self.finalizedThrough + 1, self.highestExtended - SequenceWindow.size + 1)
         while seq <= self.highestExtended {
-            if self.window.contains(seq) || seq < self.baseExtended {
+            if window.contains(seq) || seq < self.baseExtended {
                 if run > 0 {
                     bursts += 1
                     lostInBursts += run
@@ -412,15 +415,38 @@ public struct RFC3550StreamStatistics: Sendable {
 
 /// Remembers which extended sequence numbers were seen recently, to tell duplicates from new packets
 /// in bounded memory (a window of 4,096 numbers behind the highest; A.1 accepts jumps below 3,000).
+///
+/// The 4,096 bits live inline (a tuple of 64 words), not in an array: every RTP packet reads and
+/// writes them, and an array would add a second, dependent memory access (its heap buffer) and a
+/// uniqueness check per packet to the stream's own state.
 struct SequenceWindow: Sendable {
-    private var bits = [UInt64](repeating: 0, count: Int(SequenceWindow.size / 64))
+    /// 64 words of 64 bits, contiguous (Swift lays out a homogeneous tuple like a C array).
+    typealias Words = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    private var words: Words = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     private var highest: Int64 = -1
     static let size: Int64 = 4096
+    static let wordCount = Int(SequenceWindow.size / 64)
 
-    func contains(_ value: Int64) -> Bool {
+    /// Reads one word. Mutating only to reach the words in place: a non-inout
+    /// `withUnsafeBytes(of:)` copies all 512 bytes first.
+    @inline(__always)
+    private mutating func word(_ index: Int) -> UInt64 {
+        precondition(index >= 0 && index < Self.wordCount)
+        return withUnsafeMutableBytes(of: &self.words) { $0.load(fromByteOffset: index &* 8, as: UInt64.self) }
+    }
+
+    @inline(__always)
+    private mutating func setWord(_ index: Int, _ value: UInt64) {
+        precondition(index >= 0 && index < Self.wordCount)
+        withUnsafeMutableBytes(of: &self.words) { $0.storeBytes(of: value, toByteOffset: index &* 8, as: UInt64.self) }
+    }
+
+    /// Whether `value` was inserted and is still within the window (mutating only to read the
+    /// words in place, see ``word(_:)``).
+    mutating func contains(_ value: Int64) -> Bool {
         guard self.highest >= 0, value <= self.highest, self.highest - value < Self.size else { return false }
         let slot = Int(value & (Self.size - 1))
-        return self.bits[slot >> 6] & (1 << UInt64(slot & 63)) != 0
+        return self.word(slot >> 6) & (1 << UInt64(slot & 63)) != 0
     }
 
     mutating func insert(_ value: Int64) {
@@ -428,12 +454,12 @@ struct SequenceWindow: Sendable {
             // Clear the slots that the window reuses as it moves forward.
             let start = self.highest < 0 ? value : self.highest + 1
             if value - start >= Self.size {
-                self.bits = [UInt64](repeating: 0, count: Int(Self.size / 64))
+                self.words = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             } else {
                 var index = start
                 while index <= value {
                     let slot = Int(index & (Self.size - 1))
-                    self.bits[slot >> 6] &= ~(1 << UInt64(slot & 63))
+                    self.setWord(slot >> 6, self.word(slot >> 6) & ~(1 << UInt64(slot & 63)))
                     index += 1
                 }
             }
@@ -442,6 +468,6 @@ struct SequenceWindow: Sendable {
             return
         }
         let slot = Int(value & (Self.size - 1))
-        self.bits[slot >> 6] |= 1 << UInt64(slot & 63)
+        self.setWord(slot >> 6, self.word(slot >> 6) | 1 << UInt64(slot & 63))
     }
 }
