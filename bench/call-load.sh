@@ -23,8 +23,14 @@ trap cleanup EXIT
 
 start_answer() {
   "$bin" answer --listen 127.0.0.1:5300 --rtp-ports 30000-39999 --run-for $((duration * 3 + calls / rate + 30))s >"$work/answer-$1.txt" 2>&1 &
-  pids+=($!)
+  answer_pid=$!
+  pids+=($answer_pid)
   sleep 1
+}
+
+stop_answer() {
+  kill "$answer_pid" 2>/dev/null || true
+  wait "$answer_pid" 2>/dev/null || true
 }
 
 capture() {  # capture NAME FILTER...
@@ -58,13 +64,18 @@ print("%d streams, %d packets, lost %d; mean jitter median %.3f ms (max %.3f); m
 
 echo "== $calls calls, $rate/s, ${duration}s each; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# siptool: callers' RTP leaves from 20000-29999 towards the answer side's 30000-39999.
-start_answer siptool
-capture siptool udp and src portrange 20000-29999 and dst portrange 30000-39999
-/usr/bin/time -f "siptool call: %e s, %M KiB max RSS, %P CPU" "$bin" call --concurrent "$calls" --rate "$rate" --duration "${duration}s" \
-  --rtp-ports 20000-29999 sip:load@127.0.0.1:5300 || true
-stop_capture siptool
-echo "siptool (tshark on the wire): $(measure siptool)"
+# siptool: callers' RTP leaves from 20000-29999 towards the answer side's 30000-39999; once at
+# normal priority (nice -10), once with --realtime (SCHED_FIFO pacing thread).
+for mode in normal realtime; do
+  flag=""; [ "$mode" = realtime ] && flag="--realtime"
+  start_answer "siptool-$mode"
+  capture "siptool-$mode" udp and src portrange 20000-29999 and dst portrange 30000-39999
+  /usr/bin/time -f "siptool call $flag: %e s, %M KiB max RSS, %P CPU" "$bin" call --concurrent "$calls" --rate "$rate" --duration "${duration}s" \
+    --codecs pcmu --rtp-ports 20000-29999 $flag sip:load@127.0.0.1:5300 || true
+  stop_capture "siptool-$mode"
+  echo "siptool $flag (tshark on the wire): $(measure "siptool-$mode")"
+  stop_answer
+done
 
 # SIPp: rtp_stream sends from its media port (-mp 20000) towards the answer side's ports.
 sox -n -r 8000 -c 1 -e mu-law -t raw "$work/tone.ulaw" synth $((duration + 5)) sine 440 vol 0.3

@@ -38,6 +38,7 @@ enum AnswerCommand {
             OptionSpec("codecs", .value(placeholder: "list"), help: "Codecs to accept: pcmu, pcma, g722 (telephone-event is always added); the caller's order decides which is used.", default: "pcmu,pcma,g722"),
             OptionSpec("record-dir", .value(placeholder: "directory"), help: "Write each call's received audio to DIRECTORY/CALL-ID.wav."),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet to this pcap."),
+            OptionSpec("realtime", help: "Pace RTP on a real-time (SCHED_FIFO) thread: steadier timing on a busy machine; needs root or CAP_SYS_NICE."),
             OptionSpec("json", help: "Print the report as JSON (schema siptool.answer/1)."),
         ] + Profiles.options,
         examples: [
@@ -74,7 +75,7 @@ enum AnswerCommand {
         let stderr = SinkBox(context.stderr)
         let calls: [AnsweredCall]
         do {
-            calls = try LiveSupport.onEventLoop { loop in
+            calls = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop in
                 AnswerService.run(options, on: loop, log: log) { address in
                     stderr.sink.write("siptool answer: listening on \(Addressing.hostPort(address.ipAddress ?? host, address.port ?? port)) (UDP); Ctrl-C stops\n")
                 }

@@ -53,6 +53,7 @@ enum CallCommand {
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
             OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
             OptionSpec("register", help: "REGISTER with the trunk first (same credentials and local port), remove the binding after the call."),
+            OptionSpec("realtime", help: "Pace RTP on a real-time (SCHED_FIFO) thread: steadier timing on a busy machine; needs root or CAP_SYS_NICE."),
             OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
             OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
             LiveRouting.option,
@@ -111,7 +112,7 @@ enum CallCommand {
         let outcome: CallOutcome
         let route: RouteReport?
         do {
-            let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<CallOutcome>> in
+            let routed = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop -> EventLoopFuture<Routed<CallOutcome>> in
                 guard let plan else { return CallSession.run(options, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
                 return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
                     var attempt = options

@@ -26,7 +26,7 @@ enum CallLoad {
         Interrupt.install()
         let collector = Collector(count: count)
         do {
-            _ = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Void> in
+            _ = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop -> EventLoopFuture<Void> in
                 let promise = loop.makePromise(of: Void.self)
                 for index in 0..<count {
                     let delay = TimeAmount.nanoseconds(Int64(Double(index) / rate * 1_000_000_000))

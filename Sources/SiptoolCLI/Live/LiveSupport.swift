@@ -82,8 +82,11 @@ enum LiveSupport {
         }
     }
 
-    /// Runs `body` on a one-thread event loop and waits for its result.
-    static func onEventLoop<T: Sendable>(_ body: (EventLoop) -> EventLoopFuture<T>) throws -> T {
+    /// Runs `body` on a one-thread event loop and waits for its result. With `realtime` (the
+    /// `--realtime` option) the loop's thread asks for SCHED_FIFO priority 10, so the RTP pacing
+    /// on it preempts ordinary processes on a busy machine; when that is not permitted a warning
+    /// goes to `context`'s stderr and the thread keeps its normal (nice -10 if allowed) priority.
+    static func onEventLoop<T: Sendable>(realtime: Bool = false, context: CommandContext? = nil, _ body: (EventLoop) -> EventLoopFuture<T>) throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
@@ -91,6 +94,18 @@ enum LiveSupport {
         // machine delays its 20 ms ticks less (on Linux, "who = 0" is the calling thread only).
         // Allowed for root or with CAP_SYS_NICE; otherwise the request fails and nothing changes.
         try? loop.submit { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -10) }.wait()
+        if realtime {
+            // sched_setscheduler(0, ...) changes the calling thread only. The kernel's RT
+            // throttling (sched_rt_runtime_us) still leaves other processes 5 % of each second.
+            let error = try? loop.submit { () -> Int32 in
+                var parameter = sched_param()
+                parameter.sched_priority = 10
+                return sched_setscheduler(0, SCHED_FIFO, &parameter) == 0 ? 0 : errno
+            }.wait()
+            if let error, error != 0 {
+                context?.stderr.write("siptool: warning: --realtime: \(String(cString: strerror(error))) (needs root or CAP_SYS_NICE); RTP is paced at normal priority\n")
+            }
+        }
         return try body(loop).wait()
     }
 
