@@ -16,7 +16,34 @@ import Testing
                 self.run = Run(arguments)
                 self.done.signal()
             }
-            usleep(500_000)  // let it bind
+            // Wait until it listens (bounded: 10 s), not a fixed time: on a loaded machine the
+            // start can take longer than any guess.
+            if let index = arguments.firstIndex(of: "--listen"), index + 1 < arguments.count, arguments[index + 1].hasPrefix("127.0.0.1:"),
+                let colon = arguments[index + 1].lastIndex(of: ":"), let port = UInt16(arguments[index + 1][arguments[index + 1].index(after: colon)...])
+            {
+                let udp = !arguments.contains("tcp") && !arguments.contains("tls")
+                for _ in 0..<200 where !Self.isListening(port: port, udp: udp) { usleep(50_000) }
+            } else {
+                usleep(500_000)
+            }
+        }
+
+        /// True when something holds `port` on 127.0.0.1: a UDP bind fails with EADDRINUSE, or
+        /// a TCP connect succeeds.
+        static func isListening(port: UInt16, udp: Bool) -> Bool {
+            let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { return false }
+            defer { close(descriptor) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    udp ? bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) : connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            return udp ? (result != 0 && errno == EADDRINUSE) : result == 0
         }
 
         func result(seconds: Int = 30) -> Run? {
