@@ -5,13 +5,14 @@
 #          tshark, tcpdump; sox and espeak-ng for test audio; iproute2/iptables/ethtool for
 #          the network-namespace NAT tests; dnsmasq-base (the dnsmasq binary without the
 #          system service that package "dnsmasq" adds) as the DNS server of the RFC 3263
-#          tests, started by the test itself on 127.0.0.1:15353)
+#          tests, started by the test itself on 127.0.0.1:15353; openssl makes the throwaway
+#          certificates of the TLS tests)
 # Runs apt-get through sudo only when not already root. Installs nothing already present.
 set -euo pipefail
 
 profile=${1:-build}
 build_pkgs=(libpcap-dev libsrtp2-dev pkg-config)
-test_pkgs=(tshark tcpdump sip-tester kamailio baresip sox espeak-ng iproute2 iptables ethtool dnsmasq-base)
+test_pkgs=(tshark tcpdump sip-tester kamailio baresip sox espeak-ng iproute2 iptables ethtool dnsmasq-base openssl)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import RTP
 import SDP
 import SIPMessages
@@ -9,6 +10,9 @@ import SIPUserAgent
 public struct AnswerOptions: Sendable {
     public var listenHost: String
     public var listenPort: Int
+    /// UDP, TCP or TLS (TLS needs `tls`: the certificate and key to present).
+    public var transport: SIPClientTransport.Kind = .udp
+    public var tls: TLSServerSettings?
     /// The final response: 200 answers; anything from 300 up rejects with that code.
     public var status = 200
     public var reason: String?
@@ -55,8 +59,9 @@ public struct AnsweredCall: Sendable {
     public var note: String?
 }
 
-/// A user agent server: answers every INVITE on one UDP socket as configured, many calls at
-/// once, each with its own RTP port, all packets into one `PacketLog`. Runs on one event loop.
+/// A user agent server: answers every INVITE on one UDP socket or TCP/TLS listener as
+/// configured, many calls at once (over many connections), each with its own RTP port, all
+/// packets into one `PacketLog`. Runs on one event loop.
 public final class AnswerService: @unchecked Sendable {
     // Confined to `loop`.
     struct Active {
@@ -71,7 +76,7 @@ public final class AnswerService: @unchecked Sendable {
     let loop: EventLoop
     let options: AnswerOptions
     let log: PacketLog
-    let sip: UDPSocket
+    let sip: SIPServerTransport
     var active: [String: Active] = [:]
     public private(set) var finished: [AnsweredCall] = []
     let promise: EventLoopPromise<[AnsweredCall]>
@@ -80,7 +85,7 @@ public final class AnswerService: @unchecked Sendable {
     var poll: RepeatedTask?
     var tagCounter = 0
 
-    private init(loop: EventLoop, options: AnswerOptions, log: PacketLog, sip: UDPSocket) {
+    private init(loop: EventLoop, options: AnswerOptions, log: PacketLog, sip: SIPServerTransport) {
         self.loop = loop
         self.options = options
         self.log = log
@@ -97,11 +102,19 @@ public final class AnswerService: @unchecked Sendable {
         _ options: AnswerOptions, on loop: EventLoop, log: PacketLog, ready: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) -> EventLoopFuture<[AnsweredCall]> {
         let box = LateBound<AnswerService>()
-        return UDPSocket.bind(host: options.listenHost, port: options.listenPort, on: loop, onReceive: { buffer, from in
-            box.value?.receive(buffer, from: from)
-        })
-        .flatMapError { error in
-            loop.makeFailedFuture(RuntimeError(.network, "cannot listen on \(Addressing.hostPort(options.listenHost, options.listenPort)): \(error)"))
+        var context: NIOSSLContext?
+        if options.transport == .tls {
+            guard let settings = options.tls else {
+                return loop.makeFailedFuture(RuntimeError(.input, "listening for TLS needs a certificate and a key"))
+            }
+            do {
+                context = try SIPTLS.serverContext(settings)
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+        }
+        return SIPServerTransport.open(options.transport, host: options.listenHost, port: options.listenPort, tls: context, on: loop) { message, bytes, source, local in
+            box.value?.receive(message, bytes: bytes, from: source, local: local)
         }
         .flatMap { sip in
             let service = AnswerService(loop: loop, options: options, log: log, sip: sip)
@@ -145,10 +158,9 @@ public final class AnswerService: @unchecked Sendable {
             .whenComplete { [promise] _ in promise.succeed(calls) }
     }
 
-    func receive(_ buffer: ByteBuffer, from source: SocketAddress) {
-        let bytes = Array(buffer.readableBytesView)
-        self.log.record(bytes, from: source, to: self.sip.localAddress)
-        guard var message = try? SIPDatagramParser.parse(bytes).message, let callID = message.headers.callID else { return }
+    func receive(_ parsed: SIPMessage?, bytes: [UInt8], from source: SocketAddress, local: SocketAddress) {
+        if !bytes.isEmpty { self.log.record(bytes, from: source, to: local, tcp: self.sip.kind.isStream) }
+        guard var message = parsed, let callID = message.headers.callID else { return }
         if case .request(let request) = message { message = .request(Self.stampVia(request, source: source)) }
         if var existing = self.active[callID] {
             existing.source = source
@@ -164,8 +176,13 @@ public final class AnswerService: @unchecked Sendable {
             break
         case .options:
             self.reply(ServerInviteTransaction.response(to: request, status: 200, reason: "OK", toTag: self.nextTag()), to: source, allow: true)
-        default:
+        case _ where request.headers.toTag != nil:
+            // In a dialog we do not know (RFC 3261 §12.2.2).
             self.reply(ServerInviteTransaction.response(to: request, status: 481, reason: "Call/Transaction Does Not Exist", toTag: self.nextTag()), to: source)
+        default:
+            // Outside a dialog, a method this UAS does not serve (REGISTER, MESSAGE, ...): 405 with
+            // the methods it does (RFC 3261 §8.2.1).
+            self.reply(ServerInviteTransaction.response(to: request, status: 405, reason: "Method Not Allowed", toTag: self.nextTag()), to: source, allow: true)
         }
     }
 
@@ -184,18 +201,19 @@ public final class AnswerService: @unchecked Sendable {
 
     private func send(_ message: SIPMessage, to destination: SocketAddress) {
         let bytes = message.serialized()
-        self.log.record(bytes, from: self.sip.localAddress, to: destination)
+        self.log.record(bytes, from: self.sip.localAddress(toward: destination), to: destination, tcp: self.sip.kind.isStream)
         self.sip.send(bytes, to: destination)
     }
 
     private func newCall(_ invite: SIPRequest, from source: SocketAddress) {
         guard let callID = invite.headers.callID else { return }
-        let local = self.sip.localAddress
+        let local = self.sip.localAddress(toward: source)
         let host = local.ipAddress ?? self.options.listenHost
-        let sentBy = Addressing.hostPort(host, local.port ?? self.options.listenPort)
+        let sentBy = Addressing.hostPort(host, self.sip.localAddress.port ?? self.options.listenPort)
         let user = invite.requestURI.user ?? "siptool"
+        let parameter = self.sip.kind.uriParameter.map { ";transport=\($0)" } ?? ""
         var call = InboundCall(
-            invite: invite, localTag: self.nextTag(), contact: "<sip:\(user)@\(sentBy)>", sentBy: sentBy, transport: "UDP",
+            invite: invite, localTag: self.nextTag(), contact: "<sip:\(user)@\(sentBy)\(parameter)>", sentBy: sentBy, transport: self.sip.kind.rawValue,
             userAgent: self.options.userAgent)
         let record = AnsweredCall(
             callID: callID, from: invite.headers.first(.from) ?? "?", caller: Addressing.hostPort(source.ipAddress ?? "?", source.port ?? 0),
@@ -218,7 +236,7 @@ public final class AnswerService: @unchecked Sendable {
             return
         }
         let offer = try? SessionDescription.parse(entry.call.invite.body)
-        let host = self.sip.localAddress.ipAddress ?? self.options.listenHost
+        let host = self.sip.localAddress(toward: entry.source).ipAddress ?? self.options.listenHost
         MediaSession.open(host: host, ports: self.options.rtpPorts, on: self.loop, log: self.log).whenComplete { [weak self] result in
             guard let self, self.active[callID]?.call.phase == .proceeding else {
                 if case .success(let media) = result { _ = media.stop() }

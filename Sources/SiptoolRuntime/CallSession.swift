@@ -28,8 +28,10 @@ public struct CallOptions: Sendable {
     public var ringTimeout: Duration = .seconds(60)
     public var localHost: String?
     public var localPort: Int = 0
-    /// UDP or TCP for SIP.
+    /// UDP, TCP or TLS for SIP.
     public var transport: SIPClientTransport.Kind = .udp
+    /// Certificate checks and key log for TLS.
+    public var tls = TLSClientSettings()
     public var rtpPorts: ClosedRange<Int> = 16384...32767
     /// The SDP offer's codecs, in order of preference.
     public var codecs: [SDPCodec] = [.pcmu, .pcma, .g722, .telephoneEvent(101)]
@@ -90,7 +92,7 @@ public struct CallOutcome: Sendable {
     public var recordedSampleRate = 8000
 }
 
-/// Places one call: SIP over UDP through `OutboundCall`, RTP through `MediaSession`, every packet
+/// Places one call: SIP over UDP, TCP or TLS through `OutboundCall`, RTP through `MediaSession`, every packet
 /// into a `PacketLog`. Runs entirely on one event loop.
 public final class CallSession: @unchecked Sendable {
     // Confined to `loop`.
@@ -128,7 +130,7 @@ public final class CallSession: @unchecked Sendable {
         let localPort = sip.localAddress.port ?? 5060
         let sentBy = Addressing.hostPort(localHost, localPort)
         let from = (options.displayName.map { "\"\($0)\" " } ?? "") + "<sip:\(options.fromUser)@\(options.fromDomain)>"
-        let contactParameters = sip.kind == .tcp ? ";transport=tcp" : ""
+        let contactParameters = sip.kind.uriParameter.map { ";transport=\($0)" } ?? ""
         var configuration = OutboundCallConfiguration(
             requestURI: options.target, from: from, to: "<\(options.target.raw)>",
             contact: "<sip:\(options.fromUser)@\(sentBy)\(contactParameters)>", sentBy: sentBy, transport: sip.kind.rawValue,
@@ -158,8 +160,8 @@ public final class CallSession: @unchecked Sendable {
         }
         let box = LateBound<CallSession>()
         return SIPClientTransport.open(
-            options.transport, localHost: localHost, localPort: options.localPort, server: server, on: loop, connectUDP: options.connectUDP,
-            onError: { error in box.value?.transportError(error) }
+            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.serverHost, tls: options.tls,
+            on: loop, connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
         ) { message, bytes, source in
             box.value?.receiveSIP(message, bytes: bytes, from: source)
         }
@@ -209,12 +211,12 @@ public final class CallSession: @unchecked Sendable {
     static func amount(_ duration: Duration) -> TimeAmount { LoopTimers<Int>.amount(duration) }
 
     func receiveSIP(_ message: SIPMessage?, bytes: [UInt8], from source: SocketAddress) {
-        if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.localAddress, tcp: self.sip.kind == .tcp) }
+        if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.localAddress, tcp: self.sip.kind.isStream) }
         guard !self.finished else { return }
         guard let message else {
-            if self.sip.kind == .tcp {
+            if self.sip.kind.isStream {
                 // The stream cannot be framed any more: the connection is closed.
-                self.mark("unreadable SIP on the TCP connection: closing it")
+                self.mark("unreadable SIP on the \(self.sip.kind.rawValue) connection: closing it")
                 self.handle(self.call.transportFailed())
                 if self.call.phase == .ended { self.finish() }
             }
@@ -240,7 +242,7 @@ public final class CallSession: @unchecked Sendable {
 
     private func send(_ message: SIPMessage) {
         let bytes = message.serialized()
-        self.log.record(bytes, from: self.sip.localAddress, to: self.server, tcp: self.sip.kind == .tcp)
+        self.log.record(bytes, from: self.sip.localAddress, to: self.server, tcp: self.sip.kind.isStream)
         self.sip.send(bytes).whenFailure { [weak self] error in
             guard let self, !self.finished else { return }
             self.mark("sending failed: \(error)")

@@ -11,6 +11,9 @@ public struct OptionsRunOptions: Sendable {
     public var count = 4
     public var interval: Duration = .seconds(1)
     public var localHost: String?
+    /// UDP, TCP or TLS for SIP (one connection for every ping over TCP/TLS).
+    public var transport: SIPClientTransport.Kind = .udp
+    public var tls = TLSClientSettings()
     public var username: String?
     public var password: String?
     public var userAgent = "siptool"
@@ -38,14 +41,14 @@ public struct OptionsOutcome: Sendable {
     public var interrupted = false
 }
 
-/// Sends OPTIONS pings over UDP through `OptionsPing`, one every `interval`, and waits for the
+/// Sends OPTIONS pings over UDP, TCP or TLS through `OptionsPing`, one every `interval`, and waits for the
 /// last one's answer or timeout. Runs on one event loop.
 public final class OptionsSession: @unchecked Sendable {
     // Confined to `loop`.
     let loop: EventLoop
     let options: OptionsRunOptions
     let server: SocketAddress
-    let sip: UDPSocket
+    let sip: SIPClientTransport
     var ping: OptionsPing
     var outcome = OptionsOutcome()
     let timers: LoopTimers<CallTimer>
@@ -55,7 +58,7 @@ public final class OptionsSession: @unchecked Sendable {
     var poll: RepeatedTask?
     let promise: EventLoopPromise<OptionsOutcome>
 
-    private init(loop: EventLoop, options: OptionsRunOptions, server: SocketAddress, sip: UDPSocket, localHost: String) {
+    private init(loop: EventLoop, options: OptionsRunOptions, server: SocketAddress, sip: SIPClientTransport, localHost: String) {
         self.loop = loop
         self.options = options
         self.server = server
@@ -66,7 +69,7 @@ public final class OptionsSession: @unchecked Sendable {
         let token = String(random.next() as UInt64, radix: 36)
         let sentBy = Addressing.hostPort(localHost, sip.localAddress.port ?? 5060)
         self.ping = OptionsPing(configuration: OptionsPing.Configuration(
-            target: options.target, from: "<sip:siptool@\(sentBy)>", sentBy: sentBy, transport: "UDP", callIDPrefix: "\(token)@\(localHost)",
+            target: options.target, from: "<sip:siptool@\(sentBy)>", sentBy: sentBy, transport: sip.kind.rawValue, callIDPrefix: "\(token)@\(localHost)",
             fromTag: String(random.next() as UInt32, radix: 16), branchPrefix: "z9hG4bK-op\(token)", username: options.username,
             password: options.password, userAgent: options.userAgent))
         self.outcome.server = Addressing.hostPort(server.ipAddress ?? options.serverHost, server.port ?? options.serverPort)
@@ -82,16 +85,10 @@ public final class OptionsSession: @unchecked Sendable {
             return loop.makeFailedFuture(error)
         }
         let box = LateBound<OptionsSession>()
-        return UDPSocket.bind(
-            host: localHost, port: 0, on: loop, onReceive: { buffer, _ in box.value?.receive(buffer) },
-            onError: { error in box.value?.transportError(error) }
-        )
-        .flatMap { sip in
-            guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
-            return sip.connect(to: server).map { sip }.flatMapError { error in
-                sip.close().flatMapThrowing { throw RuntimeError(.network, "cannot connect the UDP socket to \(server): \(error)") }
-            }
-        }
+        return SIPClientTransport.open(
+            options.transport, localHost: localHost, localPort: 0, server: server, serverName: options.serverHost, tls: options.tls, on: loop,
+            connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
+        ) { message, _, _ in box.value?.receive(message) }
             .flatMap { sip in
                 let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)
                 box.value = session
@@ -117,10 +114,16 @@ public final class OptionsSession: @unchecked Sendable {
         }
     }
 
-    func receive(_ buffer: ByteBuffer) {
-        guard !self.finished, let message = try? SIPDatagramParser.parse(Array(buffer.readableBytesView)).message,
-            case .response(let response) = message
-        else { return }
+    func receive(_ message: SIPMessage?) {
+        guard !self.finished else { return }
+        guard let message else {
+            if self.sip.kind.isStream {
+                self.outcome.failures.append("unreadable SIP on the \(self.sip.kind.rawValue) connection: it was closed")
+                self.finish()
+            }
+            return
+        }
+        guard case .response(let response) = message else { return }
         self.handle(self.ping.receive(response, now: self.now))
     }
 
@@ -136,7 +139,7 @@ public final class OptionsSession: @unchecked Sendable {
         for event in events {
             switch event {
             case .send(let message):
-                self.sip.send(message.serialized(), to: self.server).whenFailure { [weak self] error in
+                self.sip.send(message.serialized()).whenFailure { [weak self] error in
                     self?.outcome.transportFailed = true
                     self?.outcome.failures.append("cannot send to \(self?.outcome.server ?? "?"): \(error)")
                 }

@@ -18,6 +18,9 @@ public struct RegisterOptions: Sendable {
     public var unregisterOnly = false
     public var localHost: String?
     public var localPort = 0
+    /// UDP, TCP or TLS for SIP.
+    public var transport: SIPClientTransport.Kind = .udp
+    public var tls = TLSClientSettings()
     public var userAgent = "siptool"
     /// Connect the UDP socket to the registrar so an ICMP port unreachable ends the attempt at
     /// once (set when RFC 3263 gave more targets to fail over to).
@@ -53,13 +56,13 @@ public struct RegisterOutcome: Sendable {
     public var interrupted = false
 }
 
-/// Drives `Registration` over UDP on one event loop.
+/// Drives `Registration` over UDP, TCP or TLS on one event loop.
 public final class RegisterSession: @unchecked Sendable {
     // Confined to `loop`.
     let loop: EventLoop
     let options: RegisterOptions
     let server: SocketAddress
-    let sip: UDPSocket
+    let sip: SIPClientTransport
     let log: PacketLog
     var registration: Registration
     var outcome = RegisterOutcome()
@@ -71,7 +74,7 @@ public final class RegisterSession: @unchecked Sendable {
     var keep: Scheduled<Void>?
     let promise: EventLoopPromise<RegisterOutcome>
 
-    private init(loop: EventLoop, options: RegisterOptions, server: SocketAddress, sip: UDPSocket, localHost: String, log: PacketLog) {
+    private init(loop: EventLoop, options: RegisterOptions, server: SocketAddress, sip: SIPClientTransport, localHost: String, log: PacketLog) {
         self.loop = loop
         self.options = options
         self.server = server
@@ -82,10 +85,10 @@ public final class RegisterSession: @unchecked Sendable {
         var random = SystemRandomNumberGenerator()
         let token = String(random.next() as UInt64, radix: 36)
         let sentBy = Addressing.hostPort(localHost, sip.localAddress.port ?? 5060)
-        let contact = "<sip:\(options.user)@\(sentBy)>"
+        let contact = "<sip:\(options.user)@\(sentBy)\(sip.kind.uriParameter.map { ";transport=\($0)" } ?? "")>"
         self.registration = Registration(configuration: Registration.Configuration(
             registrar: options.registrar, addressOfRecord: "<sip:\(options.user)@\(options.domain)>", contact: contact,
-            expires: options.expires, sentBy: sentBy, transport: "UDP", callID: "\(token)@\(localHost)",
+            expires: options.expires, sentBy: sentBy, transport: sip.kind.rawValue, callID: "\(token)@\(localHost)",
             fromTag: String(random.next() as UInt32, radix: 16), branchPrefix: "z9hG4bK-rg\(token)",
             username: options.username, password: options.password, userAgent: options.userAgent))
         self.outcome.server = Addressing.hostPort(server.ipAddress ?? options.serverHost, server.port ?? options.serverPort)
@@ -101,15 +104,10 @@ public final class RegisterSession: @unchecked Sendable {
             return loop.makeFailedFuture(error)
         }
         let box = LateBound<RegisterSession>()
-        return UDPSocket.bind(host: localHost, port: options.localPort, on: loop, onReceive: { buffer, from in
-            box.value?.receive(buffer, from: from)
-        }, onError: { error in box.value?.transportError(error) })
-        .flatMap { sip in
-            guard options.connectUDP else { return loop.makeSucceededFuture(sip) }
-            return sip.connect(to: server).map { sip }.flatMapError { error in
-                sip.close().flatMapThrowing { throw RuntimeError(.network, "cannot connect the UDP socket to \(server): \(error)") }
-            }
-        }
+        return SIPClientTransport.open(
+            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.serverHost, tls: options.tls, on: loop,
+            connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
+        ) { message, bytes, source in box.value?.receive(message, bytes: bytes, from: source) }
         .flatMap { sip in
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
             box.value = session
@@ -153,10 +151,18 @@ public final class RegisterSession: @unchecked Sendable {
         }
     }
 
-    func receive(_ buffer: ByteBuffer, from source: SocketAddress) {
-        let bytes = Array(buffer.readableBytesView)
-        self.log.record(bytes, from: source, to: self.sip.localAddress)
-        guard !self.finished, let message = try? SIPDatagramParser.parse(bytes).message, case .response(let response) = message else { return }
+    func receive(_ message: SIPMessage?, bytes: [UInt8], from source: SocketAddress) {
+        if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.localAddress, tcp: self.sip.kind.isStream) }
+        guard !self.finished else { return }
+        guard let message else {
+            if self.sip.kind.isStream {
+                self.mark("unreadable SIP on the \(self.sip.kind.rawValue) connection: it was closed")
+                self.outcome.failure = .transportError
+                self.finish()
+            }
+            return
+        }
+        guard case .response(let response) = message else { return }
         if let via = response.headers.topVia {
             var filledPort: Int?
             if case .value(let value) = via.rport { filledPort = value }
@@ -180,8 +186,8 @@ public final class RegisterSession: @unchecked Sendable {
             switch event {
             case .send(let message):
                 let bytes = message.serialized()
-                self.log.record(bytes, from: self.sip.localAddress, to: self.server)
-                self.sip.send(bytes, to: self.server).whenFailure { [weak self] error in
+                self.log.record(bytes, from: self.sip.localAddress, to: self.server, tcp: self.sip.kind.isStream)
+                self.sip.send(bytes).whenFailure { [weak self] error in
                     guard let self, !self.finished else { return }
                     self.mark("sending failed: \(error)")
                     self.outcome.failure = .transportError

@@ -1,14 +1,24 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SIPMessages
 
 /// The SIP transport between a live command and one server: a UDP socket, or a TCP connection
-/// framed by Content-Length (RFC 3261 §18.3). Delivers whole messages with their raw bytes.
+/// (plain, or TLS inside) framed by Content-Length (RFC 3261 §18.3). Delivers whole messages
+/// with their raw bytes (for TLS, the decrypted bytes).
 public final class SIPClientTransport: @unchecked Sendable {
     // Confined to the channel's event loop.
     public enum Kind: String, Sendable {
         case udp = "UDP"
         case tcp = "TCP"
+        case tls = "TLS"
+
+        /// TCP and TLS: a connection, Content-Length framing, no retransmissions.
+        public var isStream: Bool { self != .udp }
+        /// The default port: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2).
+        public var defaultPort: Int { self == .tls ? 5061 : 5060 }
+        /// The `transport=` URI parameter value for Contact (nil for UDP, the default).
+        public var uriParameter: String? { self == .udp ? nil : self.rawValue.lowercased() }
     }
 
     public let kind: Kind
@@ -28,12 +38,15 @@ public final class SIPClientTransport: @unchecked Sendable {
     /// A message (or unparseable bytes, `message` nil) from `source`, on the event loop.
     public typealias Receiver = @Sendable (_ message: SIPMessage?, _ bytes: [UInt8], _ source: SocketAddress) -> Void
 
-    /// Opens the transport: binds UDP, or connects TCP to `server` (the connect is bounded by 5 s).
-    /// `connectUDP` connects the UDP socket to the server so that an ICMP port unreachable is
-    /// reported to `onError` (used when RFC 3263 gave further targets to fail over to).
+    /// Opens the transport: binds UDP, or connects TCP to `server` (the connect is bounded by 5 s);
+    /// for TLS also completes the handshake (bounded by 5 s more), verifying the certificate
+    /// against `serverName` (SNI too; an IP literal is checked against the certificate's IP
+    /// addresses instead) as `tls` says. `connectUDP` connects the UDP socket to the server so
+    /// that an ICMP port unreachable is reported to `onError` (used when RFC 3263 gave further
+    /// targets to fail over to).
     public static func open(
-        _ kind: Kind, localHost: String, localPort: Int, server: SocketAddress, on loop: EventLoop, connectUDP: Bool = false,
-        onError: (@Sendable (Error) -> Void)? = nil, receive: @escaping Receiver
+        _ kind: Kind, localHost: String, localPort: Int, server: SocketAddress, serverName: String = "", tls: TLSClientSettings = TLSClientSettings(),
+        on loop: EventLoop, connectUDP: Bool = false, onError: (@Sendable (Error) -> Void)? = nil, receive: @escaping Receiver
     ) -> EventLoopFuture<SIPClientTransport> {
         switch kind {
         case .udp:
@@ -51,12 +64,25 @@ public final class SIPClientTransport: @unchecked Sendable {
                 }
             }
             .map { SIPClientTransport(kind: .udp, localAddress: $0.localAddress, server: server, udp: $0, tcp: nil) }
-        case .tcp:
+        case .tcp, .tls:
+            let context: NIOSSLContext?
+            do {
+                context = kind == .tls ? try SIPTLS.clientContext(tls) : nil
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+            let peer = Addressing.hostPort(server.ipAddress ?? serverName, server.port ?? 0)
+            let handshake = loop.makePromise(of: Void.self)
             var bootstrap = ClientBootstrap(group: loop)
                 .connectTimeout(.seconds(5))
                 .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
+                .channelInitializer { [context] channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let context {
+                            let handler = try NIOSSLClientHandler(context: context, serverHostname: SIPTLS.serverName(serverName))
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake))
+                        }
                         try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(server: server, receive: receive))
                     }
                 }
@@ -65,11 +91,26 @@ public final class SIPClientTransport: @unchecked Sendable {
             }
             return bootstrap.connect(to: server)
                 .flatMapError { error in
-                    loop.makeFailedFuture(RuntimeError(.network, "cannot connect over TCP to \(server): \(error)"))
+                    handshake.fail(error)
+                    return loop.makeFailedFuture(RuntimeError(.network, "cannot connect over \(kind.rawValue) to \(peer): \(error)"))
+                }
+                .flatMap { channel -> EventLoopFuture<Channel> in
+                    guard context != nil else {
+                        handshake.succeed()
+                        return loop.makeSucceededFuture(channel)
+                    }
+                    let timeout = loop.scheduleTask(in: .seconds(5)) { handshake.fail(SIPTLS.HandshakeTimeout()) }
+                    return handshake.futureResult
+                        .always { _ in timeout.cancel() }
+                        .map { channel }
+                        .flatMapError { error in
+                            channel.close(promise: nil)
+                            return loop.makeFailedFuture(RuntimeError(.network, SIPTLS.handshakeFailure(error, peer: peer)))
+                        }
                 }
                 .flatMapThrowing { channel in
-                    guard let local = channel.localAddress else { throw RuntimeError(.network, "the TCP connection has no local address") }
-                    return SIPClientTransport(kind: .tcp, localAddress: local, server: server, udp: nil, tcp: channel)
+                    guard let local = channel.localAddress else { throw RuntimeError(.network, "the \(kind.rawValue) connection has no local address") }
+                    return SIPClientTransport(kind: kind, localAddress: local, server: server, udp: nil, tcp: channel)
                 }
         }
     }

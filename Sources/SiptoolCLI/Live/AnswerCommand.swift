@@ -16,7 +16,9 @@ enum AnswerCommand {
         name: "answer",
         abstract: "Answer incoming calls (echo, test audio, or a chosen rejection) and report each one.",
         discussion: """
-            Listens for SIP over UDP and answers every INVITE: 100, 180, then after --ring the final \
+            Listens for SIP over UDP, TCP or TLS (--transport; TLS presents --cert and --key, PEM) and \
+            answers every INVITE, over as many connections as callers open (responses and BYE go back on \
+            the caller's connection): 100, 180, then after --ring the final \
             response: 200 OK with an SDP answer (PCMU, PCMA or G.722, telephone-event) and RTP (test audio, a WAV \
             file, or --echo: every received packet is sent back), or the --respond code (486, 488, 603, \
             404, ...). The 200 is retransmitted until the ACK arrives (BYE after 32 s without one). Many \
@@ -25,7 +27,10 @@ enum AnswerCommand {
             Exit status: 0 after a normal stop, 64 for bad arguments, 69 when the address cannot be bound.
             """,
         options: [
-            OptionSpec("listen", short: "l", .value(placeholder: "host:port"), help: "Address and port to listen on.", default: "0.0.0.0:5060"),
+            OptionSpec("listen", short: "l", .value(placeholder: "host:port"), help: "Address and port to listen on (port 5061 by default for TLS).", default: "0.0.0.0:5060"),
+            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp|tls"), help: "SIP transport to listen on.", default: "udp"),
+            OptionSpec("cert", .value(placeholder: "file.pem"), help: "With TLS: the certificate chain to present (PEM, leaf first)."),
+            OptionSpec("key", .value(placeholder: "file.pem"), help: "With TLS: the certificate's private key (PEM)."),
             OptionSpec("respond", .value(placeholder: "code"), help: "Final response: 200 answers, 300-699 rejects (e.g. 486, 488, 603).", default: "200"),
             OptionSpec("reason", .value(placeholder: "text"), help: "Reason phrase for a rejection."),
             OptionSpec("ring", .value(placeholder: "duration"), help: "Ring (180) this long before the final response.", default: "0s"),
@@ -44,6 +49,7 @@ enum AnswerCommand {
         examples: [
             ("siptool answer --listen 127.0.0.1:5080 --echo", "An echo service for `siptool call sip:echo@127.0.0.1:5080`."),
             ("siptool answer --respond 486 --calls 1", "Reject the next call as busy."),
+            ("siptool answer -t tls --listen '[::1]:5061' --cert server.pem --key server.key --echo", "An echo service over TLS on IPv6 loopback."),
             ("siptool answer --ring 3s --duration 20s --pcap inbound.pcap", "Answer inbound trunk calls after 3 s of ringing and keep the capture."),
         ],
         run: { arguments, context in try AnswerCommand.run(arguments, context) }
@@ -51,8 +57,25 @@ enum AnswerCommand {
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let command = "answer"
-        let (host, port) = try LiveSupport.hostPort(arguments.value("listen") ?? "0.0.0.0:5060", defaultPort: 5060, option: "listen", command: command)
+        let transport = try LiveSupport.transport(arguments, command: command)
+        let (host, port) = try LiveSupport.hostPort(
+            arguments.value("listen") ?? "0.0.0.0:\(transport.defaultPort)", defaultPort: transport.defaultPort, option: "listen", command: command)
         var options = AnswerOptions(listenHost: host, listenPort: port)
+        options.transport = transport
+        let certificate = arguments.value("cert")
+        let key = arguments.value("key")
+        if transport == .tls {
+            guard let certificate, let key else {
+                throw CLIError.usage("Listening for TLS needs '--cert FILE' and '--key FILE' (PEM).", command: command)
+            }
+            if access(certificate, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(certificate)' named by --cert") }
+            if access(key, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(key)' named by --key") }
+            var tls = TLSServerSettings(certificateFile: certificate, keyFile: key)
+            if let path = context.environment("SSLKEYLOGFILE"), !path.isEmpty { tls.keyLogFile = path }
+            options.tls = tls
+        } else if certificate != nil || key != nil {
+            throw CLIError.usage("--cert and --key apply to TLS only; add '--transport tls'.", command: command)
+        }
         options.status = try arguments.value("respond") { (text: String) throws(ValueError) -> Int in
             let code = try ValueParsers.integer(text, in: 200...699)
             guard code == 200 || code >= 300 else { throw ValueError("use 200 to answer or a code from 300 to 699 to reject") }
@@ -77,7 +100,7 @@ enum AnswerCommand {
         do {
             calls = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop in
                 AnswerService.run(options, on: loop, log: log) { address in
-                    stderr.sink.write("siptool answer: listening on \(Addressing.hostPort(address.ipAddress ?? host, address.port ?? port)) (UDP); Ctrl-C stops\n")
+                    stderr.sink.write("siptool answer: listening on \(Addressing.hostPort(address.ipAddress ?? host, address.port ?? port)) (\(transport.rawValue)); Ctrl-C stops\n")
                 }
             }
         } catch {
@@ -96,7 +119,8 @@ enum AnswerCommand {
         if arguments.flag("json") {
             let json = JSONValue.object([
                 ("schema", .string("siptool.answer/1")),
-                ("listen", .string("\(host):\(port)")),
+                ("listen", .string(Addressing.hostPort(host, port))),
+                ("transport", .string(transport.rawValue)),
                 ("calls", .array(calls.map { call in
                     .object([
                         ("call_id", .string(call.callID)),

@@ -16,7 +16,7 @@ enum CallCommand {
         name: "call",
         abstract: "Place a test call through a SIP trunk and report signalling, audio each way and quality.",
         discussion: """
-            Sends an INVITE (SDP offer: PCMU, PCMA, G.722, telephone-event; see --codecs) over UDP or TCP to the trunk, answers digest \
+            Sends an INVITE (SDP offer: PCMU, PCMA, G.722, telephone-event; see --codecs) over UDP, TCP or TLS to the trunk, answers digest \
             challenges, sends speech-like test audio (or --audio FILE.wav) for --duration once answered, \
             receives the far end's RTP, then hangs up. The verdict comes from the same analysis as \
             `siptool diagnose` run on the call's own packets, so the findings have the same codes and words. \
@@ -25,7 +25,10 @@ enum CallCommand {
             Ctrl-C cancels (CANCEL while ringing, BYE once answered) so nothing is left up on the trunk.
             A trunk that is a domain name without a port is located with RFC 3263 (NAPTR SIP+D2U/SIP+D2T, SRV \
             _sip._udp/_sip._tcp, A/AAAA) through /etc/resolv.conf or --dns-server (SIPTOOL_DNS_SERVER); when a \
-            target gives ICMP port unreachable, a refused TCP connection, Timer B or 503, the next one is tried.
+            target gives ICMP port unreachable, a refused TCP connection, Timer B or 503, the next one is tried. \
+            Over TLS the server's certificate is verified against the system trust store (and --ca), with \
+            the trunk's host name as SNI; SSLKEYLOGFILE=FILE appends the session keys so a capture can be \
+            decrypted by Wireshark or tshark.
             Exit status: 0 when the call was answered and audio flowed both ways, 1 otherwise, 64 for bad \
             arguments, 69 when the network is unavailable (no route, cannot bind, cannot resolve).
             """,
@@ -41,7 +44,8 @@ enum CallCommand {
             OptionSpec("header", short: "H", .value(placeholder: "'Name: value'"), help: "Add a header to the INVITE (e.g. 'X-Agent-Id: 42').", repeatable: true),
             OptionSpec("duration", short: "d", .value(placeholder: "duration"), help: "How long to keep the answered call up.", default: "10s"),
             OptionSpec("ring-timeout", .value(placeholder: "duration"), help: "Give up (CANCEL) when unanswered after this long.", default: "60s"),
-            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp"), help: "SIP transport.", default: "udp"),
+            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp|tls"), help: "SIP transport (a sips: URI means TLS; TLS port 5061 by default).", default: "udp"),
+        ] + LiveSupport.tlsOptions + [
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for SIP and RTP (default: the one routing to the trunk)."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port (default: any free one).", default: "0"),
             OptionSpec("rtp-ports", .value(placeholder: "low-high"), help: "Range for the local RTP port.", default: "16384-32767"),
@@ -273,6 +277,8 @@ enum CallCommand {
         } else {
             explicitPort = options.target.port != nil
         }
+        // TLS targets (SIPS, _sips._tcp) are not located by RFC 3263 yet: A/AAAA of the host.
+        guard options.transport != .tls else { return nil }
         let given: SIPTransportProtocol? = arguments.value("transport").map { $0.lowercased() == "tcp" ? .tcp : .udp }
         return try LiveRouting.plan(
             host: options.serverHost, explicitPort: explicitPort, transport: given, secure: options.target.scheme.lowercased() == "sips",
@@ -295,16 +301,18 @@ enum CallCommand {
         let command = "call"
         guard let targetText = arguments.positionals.first else { throw CLIError.usage("Missing the number or URI to call.", command: command) }
         let trunkText = arguments.value("trunk") ?? context.environment("SIPTOOL_TRUNK")
+        let transport = try LiveSupport.transport(arguments, secureURI: targetText.lowercased().hasPrefix("sips:"), command: command)
+        let defaultPort = transport.defaultPort
         var target: SIPURI
         var trunk: (String, Int)?
-        if let trunkText, !trunkText.isEmpty { trunk = try LiveSupport.hostPort(trunkText, defaultPort: 5060, option: "trunk", command: command) }
+        if let trunkText, !trunkText.isEmpty { trunk = try LiveSupport.hostPort(trunkText, defaultPort: defaultPort, option: "trunk", command: command) }
         if targetText.lowercased().hasPrefix("sip:") || targetText.lowercased().hasPrefix("sips:") {
             do {
                 target = try SIPURI.parse(targetText)
             } catch {
                 throw CLIError.usage("Invalid SIP URI '\(targetText)': \(error.reason)", command: command)
             }
-            if trunk == nil { trunk = (target.host, target.port ?? 5060) }
+            if trunk == nil { trunk = (target.host, target.port ?? defaultPort) }
         } else {
             guard let trunk else {
                 throw CLIError.usage("Calling '\(targetText)' needs a trunk: give --trunk HOST[:PORT] or set SIPTOOL_TRUNK.", command: command)
@@ -313,7 +321,7 @@ enum CallCommand {
             guard isNumber || targetText.allSatisfy({ $0.isLetter || $0.isNumber || "-_.!~*'()&=+$,;?/".contains($0) }) else {
                 throw CLIError.usage("Invalid target '\(targetText)': expected an E.164 number (+15550011234), a user or a sip: URI.", command: command)
             }
-            let port = trunk.1 == 5060 ? nil : trunk.1
+            let port = trunk.1 == defaultPort ? nil : trunk.1
             target = SIPURI(user: targetText, host: trunk.0, port: port, parameters: isNumber ? [SIPParameter(name: "user", value: "phone")] : [])
         }
         guard let (serverHost, serverPort) = trunk else { throw CLIError.usage("No trunk to send to.", command: command) }
@@ -339,11 +347,8 @@ enum CallCommand {
         options.duration = try LiveSupport.duration(arguments, "duration", default: .seconds(10))
         options.ringTimeout = try LiveSupport.duration(arguments, "ring-timeout", default: .seconds(60))
         options.dtmfAt = try LiveSupport.duration(arguments, "dtmf-at", default: .seconds(2))
-        if let transport = try arguments.value("transport", { (text: String) throws(ValueError) -> String in
-            try ValueParsers.choice(text.lowercased(), among: ["udp", "tcp"])
-        }) {
-            options.transport = transport == "tcp" ? .tcp : .udp
-        }
+        options.transport = transport
+        options.tls = try LiveSupport.tlsSettings(arguments, context, transport: transport, command: command)
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         if let ports = arguments.value("rtp-ports") { options.rtpPorts = try LiveSupport.portRange(ports, command: command) }

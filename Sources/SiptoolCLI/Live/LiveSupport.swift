@@ -176,6 +176,51 @@ enum LiveSupport {
         return low...high
     }
 
+    /// The SIP transport from --transport; a sips: URI means TLS (RFC 3261 §19.1), and asking
+    /// for another transport with one is a usage error.
+    static func transport(_ arguments: ParsedArguments, secureURI: Bool = false, command: String) throws(CLIError) -> SIPClientTransport.Kind {
+        let chosen = try arguments.value("transport") { (text: String) throws(ValueError) -> String in
+            try ValueParsers.choice(text.lowercased(), among: ["udp", "tcp", "tls"])
+        }
+        let kind: SIPClientTransport.Kind
+        switch chosen {
+        case "tcp"?: kind = .tcp
+        case "tls"?: kind = .tls
+        case "udp"?: kind = .udp
+        default: kind = secureURI ? .tls : .udp
+        }
+        if secureURI && kind != .tls {
+            throw CLIError.usage("A sips: URI needs TLS; drop '--transport \(kind.rawValue.lowercased())' or use a sip: URI.", command: command)
+        }
+        return kind
+    }
+
+    /// Certificate checks for a TLS client from --ca and --insecure, and the key log from
+    /// SSLKEYLOGFILE. --insecure prints a one-line warning on stderr (verification is off).
+    static func tlsSettings(_ arguments: ParsedArguments, _ context: CommandContext, transport: SIPClientTransport.Kind, command: String) throws(CLIError) -> TLSClientSettings {
+        var settings = TLSClientSettings()
+        settings.caFile = arguments.value("ca")
+        settings.insecure = arguments.flag("insecure")
+        if transport != .tls && (settings.caFile != nil || settings.insecure) {
+            throw CLIError.usage("--ca and --insecure apply to TLS only; add '--transport tls'.", command: command)
+        }
+        if settings.insecure {
+            if settings.caFile != nil { throw CLIError.usage("--ca and --insecure contradict each other; use one.", command: command) }
+            context.stderr.write("siptool \(command): warning: --insecure: the server's TLS certificate is not verified; anyone on the path can pose as the server\n")
+        }
+        if let path = settings.caFile, access(path, R_OK) != 0 {
+            throw CLIError(.noInput, "cannot read the CA file '\(path)' named by --ca")
+        }
+        if let path = context.environment("SSLKEYLOGFILE"), !path.isEmpty, transport == .tls { settings.keyLogFile = path }
+        return settings
+    }
+
+    /// The TLS options every client command shares.
+    static let tlsOptions: [OptionSpec] = [
+        OptionSpec("ca", .value(placeholder: "file.pem"), help: "With TLS: also trust the CA certificates in this PEM file (a private CA)."),
+        OptionSpec("insecure", help: "With TLS: do not verify the server's certificate (prints a warning)."),
+    ]
+
     /// A duration option.
     static func duration(_ arguments: ParsedArguments, _ name: String, default value: Duration) throws(CLIError) -> Duration {
         try arguments.value(name) { (text: String) throws(ValueError) -> Duration in try ValueParsers.duration(text) } ?? value

@@ -11,7 +11,7 @@ enum OptionsCommand {
         name: "options",
         abstract: "Ping a SIP server with OPTIONS: reachability, round trip, and how it sees us (NAT).",
         discussion: """
-            Sends --count OPTIONS requests over UDP, --interval apart, and reports each reply with its round \
+            Sends --count OPTIONS requests over UDP, TCP (one connection) or TLS, --interval apart, and reports each reply with its round \
             trip (retransmissions included), then min/avg/max. The server's Via received/rport shows the \
             address and port our packets came from as it saw them: when it differs from ours, we are behind \
             NAT. Allow, Supported and Server/User-Agent tell what it is and what it supports.
@@ -25,6 +25,8 @@ enum OptionsCommand {
             OptionSpec("count", short: "c", .value(placeholder: "count"), help: "How many pings.", default: "4"),
             OptionSpec("interval", short: "i", .value(placeholder: "duration"), help: "Time between pings.", default: "1s"),
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address to send from."),
+            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp|tls"), help: "SIP transport (a sips: URI means TLS; TLS port 5061 by default).", default: "udp"),
+        ] + LiveSupport.tlsOptions + [
             OptionSpec("username", short: "u", .value(placeholder: "user"), help: "Digest username if the server challenges OPTIONS."),
             OptionSpec("password-env", .value(placeholder: "variable"), help: "Read the password from this environment variable (default SIPTOOL_PASSWORD)."),
             OptionSpec("password-file", .value(placeholder: "file"), help: "Read the password from the first line of this file."),
@@ -47,28 +49,32 @@ enum OptionsCommand {
         let host: String
         let port: Int
         let explicitPort: Bool
-        if text.lowercased().hasPrefix("sip:") {
+        let transport = try LiveSupport.transport(arguments, secureURI: text.lowercased().hasPrefix("sips:"), command: command)
+        if text.lowercased().hasPrefix("sip:") || text.lowercased().hasPrefix("sips:") {
             do {
                 target = try SIPURI.parse(text)
             } catch {
                 throw CLIError.usage("Invalid SIP URI '\(text)': \(error.reason)", command: command)
             }
             host = target.host
-            port = target.port ?? 5060
+            port = target.port ?? transport.defaultPort
             explicitPort = target.port != nil
         } else {
-            (host, port) = try LiveSupport.hostPort(text, defaultPort: 5060, option: "target", command: command)
+            (host, port) = try LiveSupport.hostPort(text, defaultPort: transport.defaultPort, option: "target", command: command)
             explicitPort = (try? ValueParsers.hostPort(text))?.port != nil
             target = SIPURI(host: host, port: explicitPort ? port : nil)
         }
         var options = OptionsRunOptions(target: target, serverHost: host, serverPort: port)
+        options.transport = transport
+        options.tls = try LiveSupport.tlsSettings(arguments, context, transport: transport, command: command)
         options.count = try arguments.value("count") { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...100_000) } ?? 4
         options.interval = try LiveSupport.duration(arguments, "interval", default: .seconds(1))
         options.localHost = arguments.value("local-ip")
         options.username = arguments.value("username") ?? context.environment("SIPTOOL_USERNAME")
         options.password = try LiveSupport.password(arguments, context, command: command)
         options.userAgent = "siptool/\(SiptoolMain.version)"
-        let plan = try LiveRouting.plan(
+        // RFC 3263 location covers UDP only here; an explicit TCP/TLS goes to A/AAAA.
+        let plan = transport != .udp ? nil : try LiveRouting.plan(
             host: host, explicitPort: explicitPort, transport: nil, secure: false, supported: [.udp], arguments, context, command: command)
         Interrupt.install()
         let outcome: OptionsOutcome
@@ -100,6 +106,7 @@ enum OptionsCommand {
                 ("schema", .string("siptool.options/1")),
                 ("target", .string(target.raw)),
                 ("server", .string(outcome.server)),
+                ("transport", .string(transport.rawValue)),
                 ("local", .string(outcome.local)),
                 ("sent", .int(options.count)),
                 ("replies", .array(outcome.replies.map { reply in
@@ -124,7 +131,7 @@ enum OptionsCommand {
             ])
             context.stdout.write(json.serialized() + "\n")
         } else {
-            var out = context.style.bold("OPTIONS \(target.raw)") + " via \(outcome.server) (UDP) from \(outcome.local)\n"
+            var out = context.style.bold("OPTIONS \(target.raw)") + " via \(outcome.server) (\(transport.rawValue)) from \(outcome.local)\n"
             out += LiveRouting.text(route)
             for reply in outcome.replies {
                 let ms = DiagnoseRendering.fixed(Self.milliseconds(reply.roundTrip), 2)

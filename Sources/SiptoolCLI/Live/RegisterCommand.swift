@@ -11,7 +11,7 @@ enum RegisterCommand {
         name: "register",
         abstract: "Register with a SIP registrar: authentication, granted expiry, refresh, unregister.",
         discussion: """
-            Sends REGISTER over UDP for the address of record (user@domain) with our contact, answers \
+            Sends REGISTER over UDP, TCP or TLS for the address of record (user@domain) with our contact, answers \
             digest challenges, and reports the expiry the registrar granted (per contact, or Expires), every \
             binding it lists, and how it saw us (Via received/rport: NAT). With --keep the registration is \
             refreshed before it expires and removed at the end (or on Ctrl-C); --unregister only removes it. \
@@ -35,6 +35,8 @@ enum RegisterCommand {
             OptionSpec("local-ip", .value(placeholder: "address"), help: "Local address for the contact."),
             OptionSpec("local-port", .value(placeholder: "port"), help: "Local SIP port.", default: "0"),
             LiveRouting.option,
+            OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp|tls"), help: "SIP transport (a sips: AOR means TLS; TLS port 5061 by default).", default: "udp"),
+        ] + LiveSupport.tlsOptions + [
             OptionSpec("json", help: "Print the report as JSON (schema siptool.register/1)."),
         ] + Profiles.options,
         positionals: [PositionalSpec("aor", help: "The address of record: user@domain or a sip: URI.")],
@@ -48,7 +50,9 @@ enum RegisterCommand {
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let command = "register"
         guard let text = arguments.positionals.first else { throw CLIError.usage("Missing the address of record (user@domain).", command: command) }
-        let aorText = text.lowercased().hasPrefix("sip:") ? text : "sip:" + text
+        let secure = text.lowercased().hasPrefix("sips:")
+        let aorText = text.lowercased().hasPrefix("sip:") || secure ? text : "sip:" + text
+        let transport = try LiveSupport.transport(arguments, secureURI: secure, command: command)
         let aor: SIPURI
         do {
             aor = try SIPURI.parse(aorText)
@@ -57,7 +61,7 @@ enum RegisterCommand {
         }
         guard let user = aor.user, !user.isEmpty else { throw CLIError.usage("The address of record '\(text)' has no user part.", command: command) }
         let registrarText = arguments.value("registrar") ?? context.environment("SIPTOOL_TRUNK") ?? aor.hostPort
-        let (host, port) = try LiveSupport.hostPort(registrarText, defaultPort: 5060, option: "registrar", command: command)
+        let (host, port) = try LiveSupport.hostPort(registrarText, defaultPort: transport.defaultPort, option: "registrar", command: command)
         let explicitPort = (try? ValueParsers.hostPort(registrarText))?.port != nil
         var options = RegisterOptions(registrar: SIPURI(host: aor.host, port: aor.port), serverHost: host, serverPort: port, user: user, domain: aor.hostPort)
         options.username = arguments.value("username") ?? context.environment("SIPTOOL_AUTH_USERNAME") ?? user
@@ -68,9 +72,12 @@ enum RegisterCommand {
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         options.userAgent = "siptool/\(SiptoolMain.version)"
-        let plan = try LiveRouting.plan(
+        // RFC 3263 location covers UDP only here; an explicit TCP/TLS goes to A/AAAA.
+        let plan = transport != .udp ? nil : try LiveRouting.plan(
             host: host, explicitPort: explicitPort, transport: nil, secure: aor.scheme.lowercased() == "sips", supported: [.udp],
             arguments, context, command: command)
+        options.transport = transport
+        options.tls = try LiveSupport.tlsSettings(arguments, context, transport: transport, command: command)
         Interrupt.install()
         let log = PacketLog()
         let outcome: RegisterOutcome
@@ -100,6 +107,7 @@ enum RegisterCommand {
                 ("schema", .string("siptool.register/1")),
                 ("aor", .string(aor.raw)),
                 ("registrar", .string(outcome.server)),
+                ("transport", .string(transport.rawValue)),
                 ("contact", .string(outcome.contact)),
                 ("registered", .bool(outcome.registered)),
                 ("granted_expires", .int(outcome.grantedExpires)),
@@ -113,7 +121,7 @@ enum RegisterCommand {
                 ("resolution", LiveRouting.json(route)),
             ]).serialized() + "\n")
         } else {
-            var out = context.style.bold("REGISTER \(aor.raw)") + " at \(outcome.server) (UDP), contact \(outcome.contact)\n"
+            var out = context.style.bold("REGISTER \(aor.raw)") + " at \(outcome.server) (\(transport.rawValue)), contact \(outcome.contact)\n"
             out += LiveRouting.text(route)
             for step in outcome.steps {
                 let ms = DiagnoseRendering.fixed(step.ms, 0)
