@@ -10,12 +10,15 @@ public enum InboundCallTimer: Hashable, Sendable, CustomStringConvertible {
     case retransmit2xx
     /// 64*T1 without an ACK: give up and end the call with BYE.
     case ackTimeout
+    /// Resend the unacknowledged reliable provisional response (RFC 3262 §3: T1, doubling).
+    case retransmit1xx
 
     public var description: String {
         switch self {
         case .transaction(let id, let timer): return "\(timer) of transaction \(id)"
         case .retransmit2xx: return "2xx retransmission"
         case .ackTimeout: return "ACK wait"
+        case .retransmit1xx: return "reliable 1xx retransmission"
         }
     }
 }
@@ -35,6 +38,11 @@ public enum InboundCallEvent: Hashable, Sendable {
     case ended(byRemote: Bool)
     /// A final response >= 300 was sent and its ACK received (or timed out).
     case rejected
+    /// The caller acknowledged our reliable provisional response with this PRACK (200 sent).
+    case provisionalAcknowledged(SIPRequest)
+    /// The caller sent a re-INVITE or UPDATE during the call (session refresh, hold, resume);
+    /// it was answered 200 with our SDP (already sent).
+    case remoteRefresh(SessionRefresh.Change)
 }
 
 /// The answering side of one call (RFC 3261 §13.3, §12.1.1): it passes the INVITE to its
@@ -67,6 +75,13 @@ public struct InboundCall: Sendable {
     private var byeTransaction: Int?
     private var userAgent: String?
     private var rejectionPending = false
+    /// The reliable provisional response not yet PRACKed (RFC 3262), its RSeq and resend interval.
+    public private(set) var unacknowledgedProvisional: SIPResponse?
+    private var lastRSeq: UInt32 = 0
+    private var provisionalInterval: Duration = .zero
+    private var provisionalElapsed: Duration = .zero
+    /// Our side of the session once answered, for re-INVITEs and UPDATEs.
+    public private(set) var session: SessionRefresh?
 
     /// - Parameters:
     ///   - invite: the INVITE that starts the call.
@@ -98,12 +113,28 @@ public struct InboundCall: Sendable {
         })
     }
 
-    /// Sends a provisional response (180 Ringing, or 183 with an early-media SDP).
-    public mutating func progress(_ status: Int = 180, reason: String = "Ringing", sdp: [UInt8] = []) -> [InboundCallEvent] {
+    /// Whether the caller offered reliable provisional responses (`Supported` or `Require: 100rel`).
+    public var callerSupports100rel: Bool {
+        (self.invite.headers.values(.supported) + self.invite.headers.values(.require)).contains { $0.trimmedOfSpaces.lowercased() == "100rel" }
+    }
+
+    /// Sends a provisional response (180 Ringing, or 183 with an early-media SDP). With
+    /// `reliable` and a caller that supports it, the response carries `Require: 100rel` and an
+    /// RSeq and is resent (T1, doubling) until the caller's PRACK (RFC 3262 §3); a second one
+    /// is not sent while the first is unacknowledged.
+    public mutating func progress(_ status: Int = 180, reason: String = "Ringing", sdp: [UInt8] = [], reliable: Bool = false) -> [InboundCallEvent] {
         guard self.phase == .proceeding, (101..<200).contains(status) else { return [] }
-        let response = self.response(status, reason, sdp: sdp)
+        var response = self.response(status, reason, sdp: sdp)
         if self.dialog == nil { self.dialog = try? SIPDialog(uasRequest: self.invite, localTag: self.localTag) }
-        return self.inviteActions(self.inviteServer.send(response))
+        guard reliable && self.callerSupports100rel else { return self.inviteActions(self.inviteServer.send(response)) }
+        guard self.unacknowledgedProvisional == nil else { return [] }
+        self.lastRSeq += 1
+        response.headers.insert(.require, "100rel", at: max(response.headers.count - 1, 0))
+        response.headers.insert(.rseq, String(self.lastRSeq), at: max(response.headers.count - 1, 0))
+        self.unacknowledgedProvisional = response
+        self.provisionalInterval = self.timers.t1
+        self.provisionalElapsed = .zero
+        return self.inviteActions(self.inviteServer.send(response)) + [.startTimer(.retransmit1xx, self.provisionalInterval)]
     }
 
     /// Answers with 200 OK and the SDP answer, and starts retransmitting it until the ACK.
@@ -111,6 +142,8 @@ public struct InboundCall: Sendable {
         guard self.phase == .proceeding else { return [] }
         let ok = self.response(200, "OK", sdp: sdp)
         self.ok = ok
+        self.session = SessionRefresh(sdp: sdp)
+        self.unacknowledgedProvisional = nil
         if self.dialog == nil { self.dialog = try? SIPDialog(uasRequest: self.invite, localTag: self.localTag) }
         self.dialog?.state = .confirmed
         self.phase = .answered
@@ -180,6 +213,13 @@ public struct InboundCall: Sendable {
             self.okRetransmissions += 1
             self.okInterval = min(self.okInterval * 2, self.timers.t2)
             return self.inviteActions(self.inviteServer.send(ok)) + [.startTimer(.retransmit2xx, self.okInterval)]
+        case .retransmit1xx:
+            // RFC 3262 §3: resend until the PRACK, for at most 64*T1.
+            guard self.phase == .proceeding, let provisional = self.unacknowledgedProvisional else { return [] }
+            self.provisionalElapsed += self.provisionalInterval
+            guard self.provisionalElapsed < self.timers.transactionTimeout else { return [] }
+            self.provisionalInterval = self.provisionalInterval * 2
+            return self.inviteActions(self.inviteServer.send(provisional)) + [.startTimer(.retransmit1xx, self.provisionalInterval)]
         case .ackTimeout:
             guard self.phase == .answered else { return [] }
             var events: [InboundCallEvent] = [.ackTimedOut]
@@ -211,7 +251,8 @@ public struct InboundCall: Sendable {
     }
 
     private mutating func receive(_ request: SIPRequest) -> [InboundCallEvent] {
-        if request.method == .invite || (request.method == .ack && TransactionKey.server(receiving: request) == TransactionKey.server(receiving: self.invite)) {
+        let sameTransaction = TransactionKey.server(receiving: request) == TransactionKey.server(receiving: self.invite)
+        if (request.method == .invite || request.method == .ack) && sameTransaction {
             // INVITE retransmission, or the ACK of a non-2xx (same branch).
             let actions = self.inviteServer.receive(request)
             var events = self.inviteActions(actions)
@@ -242,6 +283,8 @@ public struct InboundCall: Sendable {
         _ = machine.start()
         var events: [InboundCallEvent] = []
         let response: SIPResponse
+        let inDialog = self.dialog?.matches(.request(request)) == true
+        let refreshable = inDialog && (self.phase == .confirmed || self.phase == .answered) && self.session != nil
         switch request.method {
         case .cancel:
             // §9.2: 200 for the CANCEL; if not yet answered, 487 for the INVITE.
@@ -261,6 +304,37 @@ public struct InboundCall: Sendable {
             self.phase = .ended
             events += [.cancelTimer(.retransmit2xx), .cancelTimer(.ackTimeout)]
             if wasUp { events.append(.ended(byRemote: true)) }
+        case .invite where refreshable, .update where refreshable:
+            // A re-INVITE or UPDATE (session refresh, hold, resume): 200 with our SDP (§14.2,
+            // RFC 3311, RFC 3264 §8), the remote target refreshed (§12.2.2).
+            if var dialog = self.dialog, var session = self.session, dialog.acceptRemoteSequence(of: request) {
+                dialog.refreshTarget(from: request.headers)
+                self.dialog = dialog
+                let (sdp, change) = session.answer(request)
+                self.session = session
+                response = SessionRefresh.ok(to: request, sdp: sdp, contact: self.contact, userAgent: self.userAgent)
+                events.append(.remoteRefresh(change))
+            } else {
+                response = ServerInviteTransaction.response(to: request, status: 500, reason: "Server Internal Error")
+            }
+        case .invite where inDialog:
+            // A re-INVITE before our 2xx was acknowledged (§14.2).
+            response = ServerInviteTransaction.response(to: request, status: 491, reason: "Request Pending")
+        case .prack where inDialog:
+            // RFC 3262 §3: a PRACK whose RAck names our outstanding reliable 1xx stops its
+            // retransmission; one for a reliable 1xx we never sent is 481. A PRACK when we sent
+            // none reliably is accepted (200) all the same.
+            let rack = (request.headers.first(.rack) ?? "").split(separator: " ").map(String.init)
+            let expected = self.unacknowledgedProvisional.map { _ in ["\(self.lastRSeq)", "\(self.invite.headers.cseq?.number ?? 0)", "INVITE"] }
+            if let expected, rack == expected {
+                self.unacknowledgedProvisional = nil
+                response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
+                events += [.cancelTimer(.retransmit1xx), .provisionalAcknowledged(request)]
+            } else if self.lastRSeq > 0 && rack.first != "\(self.lastRSeq)" {
+                response = ServerInviteTransaction.response(to: request, status: 481, reason: "Call/Transaction Does Not Exist")
+            } else {
+                response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
+            }
         case .options, .info, .update, .notify:
             response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
         default:

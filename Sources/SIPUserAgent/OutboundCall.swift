@@ -28,6 +28,9 @@ public struct OutboundCallConfiguration: Sendable {
     public var offer: [UInt8]
     public var userAgent: String?
     public var timers: TransactionTimerValues
+    /// Offer reliable provisional responses (RFC 3262): `Supported: 100rel` in the INVITE, and
+    /// PRACK for every reliable 1xx. On by default.
+    public var supports100rel = true
 
     public init(
         requestURI: SIPURI, from: String, to: String, contact: String, sentBy: String, transport: String,
@@ -99,6 +102,17 @@ public enum CallEvent: Hashable, Sendable {
     case authenticating(realm: String, proxy: Bool)
     /// The call was answered (the first 2xx); the ACK is already sent.
     case answered(SIPResponse)
+    /// A reliable provisional response (RFC 3262: Require: 100rel, RSeq) was acknowledged with
+    /// this PRACK (already sent).
+    case prackSent(SIPRequest)
+    /// The far end's final response to a PRACK (200, or an error the call survives).
+    case prackAnswered(SIPResponse)
+    /// A provisional response requires extensions we do not support (RFC 3261 §20.32): the
+    /// call is being cancelled.
+    case unsupportedRequirement(SIPResponse, options: [String])
+    /// The far end sent a re-INVITE or UPDATE during the call (session refresh, hold, resume);
+    /// it was answered 200 with our SDP (already sent).
+    case remoteRefresh(SessionRefresh.Change)
     /// The call ended without an answer.
     case failed(CallFailure)
     /// An answered call ended: by us (BYE sent and answered or timed out) or by the far end.
@@ -135,9 +149,25 @@ public struct OutboundCall: Sendable {
     private var ackFor2xx: SIPRequest?
     private var cancelWanted = false
     private var byeTransaction: Int?
+    /// RFC 3262 §4: the RSeq of the last in-order reliable provisional response, per early
+    /// dialog (remote tag).
+    private var lastRSeq: [String: UInt32] = [:]
+    /// PRACK client transactions (id -> its own authenticator, so a challenge to it is answered
+    /// independently of the INVITE's).
+    private var prackTransactions: [Int: DigestAuthenticator] = [:]
+    /// The reliable provisional response each PRACK transaction acknowledges.
+    private var prackResponses: [Int: SIPResponse] = [:]
+
+    /// The option tags this user agent accepts in a Require header of a response (`timer`: it
+    /// answers the far end's refreshes, RFC 4028).
+    public static let supportedExtensions: Set<String> = ["100rel", "timer"]
+
+    /// Our side of the session for re-INVITEs and UPDATEs from the far end.
+    public private(set) var session: SessionRefresh
 
     public init(configuration: OutboundCallConfiguration) {
         self.configuration = configuration
+        self.session = SessionRefresh(sdp: configuration.offer)
         self.authenticator = DigestAuthenticator(username: configuration.username, password: configuration.password)
     }
 
@@ -277,9 +307,28 @@ public struct OutboundCall: Sendable {
             if code > 100, response.headers.toTag != nil, self.dialog == nil {
                 self.dialog = try? SIPDialog(uacRequest: invite, response: response)
             }
+            let required = response.headers.values(.require).map { $0.trimmedOfSpaces.lowercased() }
+            let unsupported = required.filter {
+                !Self.supportedExtensions.contains($0) || ($0 == "100rel" && !self.configuration.supports100rel)
+            }
+            if code > 100 && !unsupported.isEmpty {
+                if self.phase == .calling { self.phase = .ringing }
+                events.append(.unsupportedRequirement(response, options: unsupported))
+                if self.phase == .ringing { events += self.sendCancel() }
+                return events
+            }
+            var acknowledge = false
+            if code > 100 && required.contains("100rel") {
+                switch self.prackDecision(for: response) {
+                case .some(false): return []
+                case .some(true): acknowledge = true
+                case nil: break
+                }
+            }
             if self.phase == .calling { self.phase = .ringing }
             events.append(.progress(response))
             if !response.body.isEmpty && self.phase != .cancelling { events.append(.earlyMedia(response)) }
+            if acknowledge && self.phase != .cancelling { events += self.sendPrack(for: response) }
             if self.cancelWanted {
                 self.cancelWanted = false
                 events += self.sendCancel()
@@ -362,10 +411,13 @@ public struct OutboundCall: Sendable {
             case .cancelTimer(let timer): events.append(.cancelTimer(CallTimer(transaction: id, timer: timer)))
             case .deliverResponse(let response):
                 if id == self.byeTransaction, response.statusCode >= 200 { finished = true }
+                if self.prackTransactions[id] != nil, response.statusCode >= 200 { events += self.prackResponse(response, transaction: id) }
             case .timeout, .transportError:
                 if id == self.byeTransaction { finished = true }
             case .terminated:
                 self.otherClients[id] = nil
+                self.prackTransactions[id] = nil
+                self.prackResponses[id] = nil
             case .deliverRequest:
                 break
             }
@@ -398,11 +450,25 @@ public struct OutboundCall: Sendable {
             let wasUp = self.phase == .answered || self.phase == .terminating
             self.phase = .ended
             if wasUp { events.append(.ended(byRemote: true)) }
-        case let method where inDialog && [SIPMethod.options, .info, .notify, .update].contains(method):
+        case .invite where inDialog && self.phase == .answered, .update where inDialog:
+            // A re-INVITE or UPDATE (session refresh, hold, resume): 200 with our SDP (§14.2,
+            // RFC 3311, RFC 3264 §8), the remote target refreshed (§12.2.2).
+            if var dialog = self.dialog, dialog.acceptRemoteSequence(of: request) {
+                dialog.refreshTarget(from: request.headers)
+                self.dialog = dialog
+                let (sdp, change) = self.session.answer(request)
+                response = SessionRefresh.ok(to: request, sdp: sdp, contact: self.configuration.contact, userAgent: nil)
+                events.append(.remoteRefresh(change))
+            } else {
+                response = ServerInviteTransaction.response(to: request, status: 500, reason: "Server Internal Error")
+            }
+        case let method where inDialog && [SIPMethod.options, .info, .notify].contains(method):
             response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
+        case .invite where inDialog:
+            // A re-INVITE before our ACK left or while hanging up (§14.2 allows refusing it).
+            response = ServerInviteTransaction.response(to: request, status: 491, reason: "Request Pending")
         case .invite:
-            // A re-INVITE is not supported yet (§14.2 allows refusing it).
-            response = ServerInviteTransaction.response(to: request, status: 488, reason: "Not Acceptable Here")
+            response = ServerInviteTransaction.response(to: request, status: 481, reason: "Call/Transaction Does Not Exist")
         default:
             response = ServerInviteTransaction.response(
                 to: request, status: inDialog ? 501 : 481, reason: inDialog ? "Not Implemented" : "Call/Transaction Does Not Exist")
@@ -467,7 +533,9 @@ public struct OutboundCall: Sendable {
         headers.append(.cseq, "\(self.cseq) INVITE")
         headers.append(.contact, config.contact)
         for field in authorization ?? [] { headers.append(name: field.name, value: field.value) }
-        headers.append(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE")
+        headers.append(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK")
+        // Not `timer`: siptool never refreshes a session itself, so the far end must (RFC 4028 §7.1).
+        if config.supports100rel { headers.append(.supported, "100rel") }
         if let userAgent = config.userAgent { headers.append(.userAgent, userAgent) }
         for extra in config.extraHeaders { headers.append(name: extra.name, value: extra.value) }
         if !config.offer.isEmpty { headers.append(.contentType, "application/sdp") }
@@ -481,6 +549,58 @@ public struct OutboundCall: Sendable {
         return self.handleInvite(actions, transaction: id)
     }
 
+    // MARK: - Reliable provisional responses (RFC 3262)
+
+    /// Whether a reliable 1xx is new and in order (true: process and PRACK it), a retransmission
+    /// or out of order (false: RFC 3262 §4 says neither acknowledge nor process it), or not
+    /// acknowledgeable at all (nil: no RSeq, or no early dialog to send the PRACK in).
+    private mutating func prackDecision(for response: SIPResponse) -> Bool? {
+        guard let tag = response.headers.toTag, let rseqText = response.headers.first(.rseq),
+            let rseq = UInt32(rseqText.trimmedOfSpaces)
+        else { return nil }
+        guard self.dialog?.id.remoteTag == tag else {
+            // Another fork than the early dialog we keep: processed, not acknowledged.
+            return nil
+        }
+        if let last = self.lastRSeq[tag], rseq != last &+ 1 { return false }
+        self.lastRSeq[tag] = rseq
+        return true
+    }
+
+    /// Sends the PRACK for `response` in the early dialog, in its own non-INVITE transaction.
+    private mutating func sendPrack(for response: SIPResponse, authorization: [SIPHeaderField] = [], authenticator: DigestAuthenticator? = nil) -> [CallEvent] {
+        guard var dialog = self.dialog, let rseq = response.headers.first(.rseq)?.trimmedOfSpaces,
+            let cseq = response.headers.cseq
+        else { return [] }
+        var prack = dialog.makeRequest(.prack, via: self.nextVia())
+        self.dialog = dialog
+        let position = max(prack.headers.count - 1, 0)
+        prack.headers.insert(.rack, "\(rseq) \(cseq.number) \(cseq.method.rawValue)", at: position)
+        for field in authorization { prack.headers.insert(name: field.name, value: field.value, at: max(prack.headers.count - 1, 0)) }
+        prack = self.withCommonHeaders(prack)
+        let id = self.nextTransactionID()
+        self.prackTransactions[id] = authenticator
+            ?? DigestAuthenticator(username: self.configuration.username, password: self.configuration.password)
+        self.prackResponses[id] = response
+        var machine = ClientNonInviteTransaction(request: prack, reliability: self.reliability, timers: self.configuration.timers)
+        let actions = machine.start()
+        self.otherClients[id] = machine
+        return [.prackSent(prack)] + self.handleClient(actions, transaction: id)
+    }
+
+    /// A final response to a PRACK: a 401/407 is answered once per realm with a new PRACK.
+    private mutating func prackResponse(_ response: SIPResponse, transaction id: Int) -> [CallEvent] {
+        var events: [CallEvent] = [.prackAnswered(response)]
+        guard response.statusCode == 401 || response.statusCode == 407, var authenticator = self.prackTransactions[id],
+            let provisional = self.prackResponses[id], let prack = self.otherClients[id]?.request
+        else { return events }
+        if case .retry(let headers, let realm, let proxy) = authenticator.answer(response, to: prack) {
+            events.append(.authenticating(realm: realm, proxy: proxy))
+            events += self.sendPrack(for: provisional, authorization: headers, authenticator: authenticator)
+        }
+        return events
+    }
+
     private mutating func sendCancel() -> [CallEvent] {
         guard let invite = self.invite else { return [] }
         self.phase = .cancelling
@@ -490,5 +610,15 @@ public struct OutboundCall: Sendable {
         let actions = machine.start()
         self.otherClients[id] = machine
         return self.handleClient(actions, transaction: id)
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces and tabs (header list elements).
+    var trimmedOfSpaces: String {
+        var view = Substring(self)
+        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
+        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
+        return String(view)
     }
 }

@@ -32,6 +32,9 @@ public struct AnswerOptions: Sendable {
     public var codecs: [SDPCodec] = [.pcmu, .pcma, .g722, .telephoneEvent(101)]
     public var record = false
     public var userAgent = "siptool"
+    /// Send the 180 reliably (RFC 3262) to callers that support 100rel, and wait for its PRACK
+    /// (at most 64*T1) before the final response.
+    public var reliableProvisional = false
 
     public init(listenHost: String, listenPort: Int) {
         self.listenHost = listenHost
@@ -57,6 +60,11 @@ public struct AnsweredCall: Sendable {
     /// The codec we answered with and send ("PCMU/8000", "G722/8000").
     public var codec: String?
     public var note: String?
+    /// re-INVITEs and UPDATEs from the caller during the call, answered 200 with our SDP.
+    public var refreshes: [SessionRefresh.Change] = []
+    /// Whether our 180 was sent reliably (100rel) and whether the caller PRACKed it.
+    public var reliable180 = false
+    public var prackReceived = false
 }
 
 /// A user agent server: answers every INVITE on one UDP socket or TCP/TLS listener as
@@ -194,7 +202,7 @@ public final class AnswerService: @unchecked Sendable {
 
     private func reply(_ response: SIPResponse, to destination: SocketAddress, allow: Bool = false) {
         var response = response
-        if allow { response.headers.insert(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS", at: max(response.headers.count - 1, 0)) }
+        if allow { response.headers.insert(.allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK", at: max(response.headers.count - 1, 0)) }
         response.headers.insert(.server, self.options.userAgent, at: max(response.headers.count - 1, 0))
         self.send(.response(response), to: destination)
     }
@@ -222,14 +230,21 @@ public final class AnswerService: @unchecked Sendable {
         self.active[callID] = Active(call: call, source: source, record: record)
         self.handle(callID, events)
         if self.options.ringFor > .zero || self.options.status < 300 {
-            self.handle(callID, self.mutate(callID) { $0.progress() })
+            let reliable = self.options.reliableProvisional
+            self.handle(callID, self.mutate(callID) { $0.progress(reliable: reliable) })
+            if self.active[callID]?.call.unacknowledgedProvisional != nil { self.active[callID]?.record.reliable180 = true }
         }
         self.loop.scheduleTask(in: CallSession.amount(self.options.ringFor)) { [weak self] in self?.decide(callID) }
     }
 
     /// The final response, after the ring time.
-    private func decide(_ callID: String) {
+    private func decide(_ callID: String, waited: Int = 0) {
         guard let entry = self.active[callID], entry.call.phase == .proceeding else { return }
+        if entry.call.unacknowledgedProvisional != nil && waited < 320 {
+            // The reliable 180 is not PRACKed yet: wait for it (100 ms steps, at most 32 s).
+            self.loop.scheduleTask(in: .milliseconds(100)) { [weak self] in self?.decide(callID, waited: waited + 1) }
+            return
+        }
         if self.options.status >= 300 {
             let reason = self.options.reason ?? Self.reasonPhrase(self.options.status)
             self.handle(callID, self.mutate(callID) { $0.reject(self.options.status, reason: reason) })
@@ -331,6 +346,11 @@ public final class AnswerService: @unchecked Sendable {
                 self.retire(callID, note: nil)
             case .rejected:
                 self.retire(callID, note: nil)
+            case .provisionalAcknowledged:
+                self.active[callID]?.record.prackReceived = true
+            case .remoteRefresh(let change):
+                self.active[callID]?.record.refreshes.append(change)
+                self.active[callID]?.media?.paused = change.heldByRemote
             }
         }
     }

@@ -62,6 +62,31 @@ public struct CallOutcome: Sendable {
     public struct Moment: Sendable {
         public var label: String
         public var ms: Double
+
+        public init(label: String, ms: Double) {
+            self.label = label
+            self.ms = ms
+        }
+    }
+
+    /// One 3xx on the way to the final target (`siptool call --follow-redirects`).
+    public struct RedirectHop: Sendable {
+        public var target: String
+        public var callID: String
+        public var status: Int
+        public var reason: String
+        public var contacts: [String]
+        /// Why the redirect was not followed (hop limit, loop, no usable Contact); nil when it was.
+        public var stop: String?
+
+        public init(target: String, callID: String, status: Int, reason: String, contacts: [String], stop: String? = nil) {
+            self.target = target
+            self.callID = callID
+            self.status = status
+            self.reason = reason
+            self.contacts = contacts
+            self.stop = stop
+        }
     }
 
     public var callID: String
@@ -86,6 +111,18 @@ public struct CallOutcome: Sendable {
     public var server: String = ""
     public var transport = "UDP"
     public var authenticationRounds = 0
+    /// PRACKs sent for reliable provisional responses (RFC 3262), and how many got a 2xx.
+    public var pracksSent = 0
+    public var pracksAnswered = 0
+    /// Option tags the far end required (Require in a 1xx, or Unsupported in a 420) that siptool
+    /// does not support.
+    public var unsupportedExtensions: [String] = []
+    /// re-INVITEs and UPDATEs from the far end during the call, answered 200 with our SDP.
+    public var remoteRefreshes: [SessionRefresh.Change] = []
+    /// The Contact URIs of a 3xx redirect, in the order given.
+    public var redirectContacts: [String] = []
+    /// With --follow-redirects: each 3xx followed (or the last one refused), in order.
+    public var redirectHops: [RedirectHop] = []
     /// Decoded received audio when recording was asked for, at `recordedSampleRate` (16 kHz
     /// when G.722 was negotiated, 8 kHz otherwise).
     public var recorded: [Int16] = []
@@ -266,6 +303,19 @@ public final class CallSession: @unchecked Sendable {
                 self.mark("\(response.statusCode) \(response.reasonPhrase)")
             case .earlyMedia:
                 self.mark("early media (SDP in a provisional response)")
+            case .prackSent(let prack):
+                self.outcome.pracksSent += 1
+                self.mark("PRACK sent (RAck: \(prack.headers.first(.rack) ?? "?"))")
+            case .prackAnswered(let response):
+                if (200..<300).contains(response.statusCode) { self.outcome.pracksAnswered += 1 }
+                self.mark("\(response.statusCode) \(response.reasonPhrase) to PRACK")
+            case .remoteRefresh(let change):
+                self.outcome.remoteRefreshes.append(change)
+                self.mark(Self.describe(change))
+                self.media.paused = change.heldByRemote
+            case .unsupportedRequirement(let response, let options):
+                self.outcome.unsupportedExtensions = options
+                self.mark("\(response.statusCode) \(response.reasonPhrase) requires \(options.joined(separator: ", ")), which siptool does not support: cancelling")
             case .authenticating(let realm, let proxy):
                 self.outcome.authenticationRounds += 1
                 self.mark("\(proxy ? 407 : 401) challenge for realm \"\(realm)\": resending with credentials")
@@ -277,7 +327,18 @@ public final class CallSession: @unchecked Sendable {
                 case .rejected(let response), .credentialsRejected(let response, _, _), .cannotAuthenticate(let response, _):
                     self.outcome.finalStatus = response.statusCode
                     self.outcome.finalReason = response.reasonPhrase
-                    self.mark("\(response.statusCode) \(response.reasonPhrase)")
+                    var label = "\(response.statusCode) \(response.reasonPhrase)"
+                    if response.statusCode == 420 {
+                        let unsupported = response.headers.values(.unsupported)
+                        self.outcome.unsupportedExtensions = unsupported
+                        label += " (the far end does not support: \(unsupported.isEmpty ? "no Unsupported header" : unsupported.joined(separator: ", ")))"
+                    }
+                    if (300..<400).contains(response.statusCode) {
+                        let contacts = ((try? response.headers.nameAddresses(.contact)) ?? []).map { $0.uri.raw }
+                        self.outcome.redirectContacts = contacts
+                        label += contacts.isEmpty ? " (redirect without a Contact)" : " (redirect to \(contacts.joined(separator: ", ")))"
+                    }
+                    self.mark(label)
                 case .timeout:
                     self.mark("no final response (Timer B, 64*T1)")
                 case .transportError:
@@ -294,6 +355,24 @@ public final class CallSession: @unchecked Sendable {
                 self.finish()
             }
         }
+    }
+
+    /// A timeline line for a re-INVITE or UPDATE from the far end.
+    public static func describe(_ change: SessionRefresh.Change) -> String {
+        let name = change.method == .invite ? "re-INVITE" : change.method.rawValue
+        var what: String
+        if !change.hadOffer {
+            what = "without SDP"
+        } else if change.heldByRemote {
+            what = "a=\(change.remoteDirection): the far end holds the call, media sending paused"
+        } else if change.remoteDirection == "sendrecv" && change.versionChanged {
+            what = "a=sendrecv: call resumed, media sending again"
+        } else {
+            what = "a=\(change.remoteDirection)"
+        }
+        if let expires = change.sessionExpires { what += ", Session-Expires: \(expires) (session refresh)" }
+        let version = change.versionChanged ? "version \(change.localVersion), changed" : "version \(change.localVersion), unchanged"
+        return "\(name) from the far end (\(what)): 200 OK with our SDP (o= \(version))"
     }
 
     private func answered(_ response: SIPResponse) {

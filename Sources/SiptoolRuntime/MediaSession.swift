@@ -46,6 +46,9 @@ public final class MediaSession: @unchecked Sendable {
     /// Send to the address packets come from rather than the one in the SDP.
     public var symmetric = true
     public var echo = false
+    /// On hold (the far end's SDP said sendonly or inactive): the sender keeps its pace and
+    /// timestamps but nothing is sent (RFC 3264 §8.4).
+    public var paused = false
 
     private var sender: RTPSender?
     /// Reception statistics of the far end's stream, for the report block of our RTCP (RFC 3550
@@ -157,7 +160,7 @@ public final class MediaSession: @unchecked Sendable {
     }
 
     private func transmit(_ bytes: [UInt8]) {
-        guard let destination = self.destination else { return }
+        guard !self.paused, let destination = self.destination else { return }
         if self.firstSentAt == nil { self.firstSentAt = .now() }
         self.sentPackets += 1
         self.log.record(bytes, from: self.rtp.localAddress, to: destination)

@@ -34,6 +34,7 @@ enum AnswerCommand {
             OptionSpec("respond", .value(placeholder: "code"), help: "Final response: 200 answers, 300-699 rejects (e.g. 486, 488, 603).", default: "200"),
             OptionSpec("reason", .value(placeholder: "text"), help: "Reason phrase for a rejection."),
             OptionSpec("ring", .value(placeholder: "duration"), help: "Ring (180) this long before the final response.", default: "0s"),
+            OptionSpec("100rel", help: "Send the 180 reliably (Require: 100rel, RSeq) when the caller supports it, and wait for its PRACK before the final response."),
             OptionSpec("echo", help: "Send every received RTP packet back (the standard far end for `siptool call`)."),
             OptionSpec("audio", .value(placeholder: "file.wav"), help: "Play this WAV file (looped) instead of generated speech-like audio."),
             OptionSpec("duration", short: "d", .value(placeholder: "duration"), help: "Hang up answered calls after this long (default: wait for the caller's BYE, at most 1 h)."),
@@ -84,6 +85,7 @@ enum AnswerCommand {
         options.reason = arguments.value("reason")
         options.ringFor = try LiveSupport.duration(arguments, "ring", default: .zero)
         options.echo = arguments.flag("echo")
+        options.reliableProvisional = arguments.flag("100rel")
         if let path = arguments.value("audio") { options.audio = try LiveSupport.audio(path: path) }
         if arguments.value("duration") != nil { options.hangUpAfter = try LiveSupport.duration(arguments, "duration", default: .seconds(10)) }
         options.calls = try arguments.value("calls") { (text: String) throws(ValueError) -> Int in try ValueParsers.integer(text, in: 1...1_000_000) }
@@ -135,6 +137,9 @@ enum AnswerCommand {
                         ("rtp_received", .int(call.rtpReceived)),
                         ("codec", .string(call.codec)),
                         ("note", .string(call.note)),
+                        ("remote_refreshes", .array(call.refreshes.map(CallCommand.json))),
+                        ("reliable_180", .bool(call.reliable180)),
+                        ("prack_received", .bool(call.prackReceived)),
                     ])
                 })),
                 ("analysis", DiagnoseRendering.json(overview, shown: reports)),
@@ -145,12 +150,14 @@ enum AnswerCommand {
             for call in calls {
                 var line = "  \(call.callID) from \(call.caller): \(call.status)"
                 if call.cancelled { line += ", cancelled by the caller" }
+                if call.reliable180 { line += call.prackReceived ? ", reliable 180 PRACKed" : ", reliable 180 never PRACKed" }
                 if call.confirmed { line += ", ACK received" }
                 if call.ackTimedOut { line += ", no ACK (BYE sent after 64*T1)" }
                 if call.status == 200 { line += ", RTP \(call.rtpSent) sent / \(call.rtpReceived) received" + (call.codec.map { " (\($0))" } ?? "") }
                 if let byRemote = call.endedByRemote { line += byRemote ? ", ended by the caller" : ", ended by us" }
                 if let note = call.note { line += " (\(note))" }
                 out += line + "\n"
+                for change in call.refreshes { out += "    " + CallSession.describe(change) + "\n" }
             }
             for (index, report) in reports.enumerated() {
                 out += "\n" + DiagnoseRendering.callText(report, number: index + 1, overview: overview, ladder: true, style: context.style)

@@ -54,6 +54,7 @@ enum CallCommand {
             OptionSpec("record", .value(placeholder: "file.wav"), help: "Write the received audio to this WAV file."),
             OptionSpec("dtmf", .value(placeholder: "digits"), help: "Send these DTMF digits as RFC 4733 events."),
             OptionSpec("dtmf-at", .value(placeholder: "duration"), help: "When to start sending --dtmf after the answer.", default: "2s"),
+            OptionSpec("follow-redirects", help: "On a 3xx, call the first Contact of the redirect (a new INVITE, new Call-ID; at most 5 hops, loops refused)."),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
             OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
             OptionSpec("register", help: "REGISTER with the trunk first (same credentials and local port), remove the binding after the call."),
@@ -113,25 +114,63 @@ enum CallCommand {
                 return try Self.reportRegistrationFailure(registered, options: options, log: log, arguments: arguments, context: context)
             }
         }
-        let outcome: CallOutcome
-        let route: RouteReport?
-        do {
-            let routed = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop -> EventLoopFuture<Routed<CallOutcome>> in
-                guard let plan else { return CallSession.run(options, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
-                return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
-                    var attempt = options
-                    attempt.serverHost = target.address
-                    attempt.serverPort = target.port
-                    attempt.transport = target.transport == .tcp ? .tcp : .udp
-                    attempt.connectUDP = more
-                    return CallSession.run(attempt, on: loop, log: log)
-                }, failure: Self.failoverReason)
+        // The call, and with --follow-redirects each new INVITE to a 3xx's Contact (sent straight
+        // to that Contact's host and port: RFC 3263 routing applies to the first target only).
+        var last: CallOutcome?
+        var route: RouteReport?
+        var current = options
+        var currentPlan = plan
+        var hops: [CallOutcome.RedirectHop] = []
+        var earlier: [CallOutcome.Moment] = []
+        let firstStart = ContinuousClock.now
+        var follower = RedirectFollower(initialTarget: options.target, maximumHops: Self.maximumRedirects)
+        while true {
+            let start = ContinuousClock.now
+            var outcome: CallOutcome
+            do {
+                let routed = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { [current, currentPlan] loop -> EventLoopFuture<Routed<CallOutcome>> in
+                    guard let plan = currentPlan else { return CallSession.run(current, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
+                    return ServerRouting.run(plan, on: loop, attempt: { [current] target, more in
+                        var attempt = current
+                        attempt.serverHost = target.address
+                        attempt.serverPort = target.port
+                        attempt.transport = target.transport == .tcp ? .tcp : .udp
+                        attempt.connectUDP = more
+                        return CallSession.run(attempt, on: loop, log: log)
+                    }, failure: Self.failoverReason)
+                }
+                outcome = routed.outcome
+                if hops.isEmpty { route = routed.route ?? pinnedRoute }
+            } catch {
+                throw LiveSupport.cliError(error)
             }
-            outcome = routed.outcome
-            route = routed.route ?? pinnedRoute
-        } catch {
-            throw LiveSupport.cliError(error)
+            let offset = Self.milliseconds(start - firstStart)
+            outcome.timeline = earlier + outcome.timeline.map { CallOutcome.Moment(label: $0.label, ms: $0.ms + offset) }
+            last = outcome
+            guard arguments.flag("follow-redirects"), !outcome.interrupted, case .rejected(let response)? = outcome.failure,
+                (300..<400).contains(response.statusCode)
+            else { break }
+            var hop = CallOutcome.RedirectHop(
+                target: current.target.raw, callID: outcome.callID, status: response.statusCode, reason: response.reasonPhrase,
+                contacts: outcome.redirectContacts)
+            let decision = follower.decide(response)
+            if case .stop(let why) = decision { hop.stop = why }
+            hops.append(hop)
+            guard case .follow(let next) = decision else {
+                outcome.timeline.append(CallOutcome.Moment(label: "redirect not followed: \(hop.stop ?? "")", ms: outcome.timeline.last?.ms ?? 0))
+                last = outcome
+                break
+            }
+            outcome.timeline.append(CallOutcome.Moment(label: "following the redirect to \(next.raw) (hop \(hops.count))", ms: outcome.timeline.last?.ms ?? 0))
+            earlier = outcome.timeline
+            current.target = next
+            current.serverHost = next.host
+            current.serverPort = next.port ?? 5060
+            current.connectUDP = false
+            currentPlan = nil
         }
+        guard var outcome = last else { return .failure }
+        outcome.redirectHops = hops
         if var registered = registration {
             // Leave nothing behind on the trunk: remove the binding made for this test.
             registered.options.unregisterOnly = true
@@ -233,6 +272,13 @@ enum CallCommand {
         return .failure
     }
 
+    /// RFC 3261 §8.1.3.4 leaves the limit to the client; 5 hops is plenty for real redirect chains.
+    static let maximumRedirects = 5
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
     /// Pass only when answered with audio both ways (the issue's definition of a working trunk).
     struct Verdict {
         var passed: Bool
@@ -242,12 +288,23 @@ enum CallCommand {
             if !outcome.answered {
                 self.passed = false
                 switch outcome.failure {
+                case .rejected(let response) where response.statusCode == 420:
+                    let options = response.headers.values(.unsupported)
+                    self.reason = "not answered: 420 \(response.reasonPhrase): the far end does not support "
+                        + (options.isEmpty ? "an extension siptool required" : options.joined(separator: ", "))
+                case .rejected(let response) where (300..<400).contains(response.statusCode):
+                    let contacts = outcome.redirectContacts
+                    self.reason = "not answered: \(response.statusCode) \(response.reasonPhrase): redirected to "
+                        + (contacts.isEmpty ? "no Contact" : contacts.joined(separator: ", "))
+                        + (outcome.redirectHops.last?.stop.map { " (not followed: \($0))" } ?? " (use --follow-redirects to follow)")
                 case .rejected(let response): self.reason = "not answered: \(response.statusCode) \(response.reasonPhrase)"
                 case .credentialsRejected(_, let username, let realm):
                     self.reason = "not answered: the credentials for '\(username)' in realm '\(realm)' were rejected"
                 case .cannotAuthenticate(_, let why): self.reason = "not answered: cannot authenticate (\(why))"
                 case .timeout: self.reason = "not answered: no response to the INVITE (dropped on the way, or nothing listens there)"
                 case .transportError: self.reason = "not answered: the network refused the packets"
+                case .cancelled where !outcome.unsupportedExtensions.isEmpty:
+                    self.reason = "not answered: the far end requires \(outcome.unsupportedExtensions.joined(separator: ", ")), which siptool does not support (cancelled)"
                 case .cancelled: self.reason = outcome.interrupted ? "interrupted before the answer" : "not answered before the ring timeout"
                 case nil: self.reason = "not answered"
                 }
@@ -411,6 +468,20 @@ enum CallCommand {
         return out
     }
 
+    /// One re-INVITE or UPDATE from the far end, for the JSON reports of `call` and `answer`.
+    static func json(_ change: SessionRefresh.Change) -> JSONValue {
+        .object([
+            ("method", .string(change.method.rawValue)),
+            ("had_offer", .bool(change.hadOffer)),
+            ("remote_direction", .string(change.remoteDirection)),
+            ("local_direction", .string(change.localDirection)),
+            ("local_sdp_version", .string(change.localVersion)),
+            ("version_changed", .bool(change.versionChanged)),
+            ("session_expires", .string(change.sessionExpires)),
+            ("held_by_remote", .bool(change.heldByRemote)),
+        ])
+    }
+
     static func json(
         _ outcome: CallOutcome, options: CallOptions, report: CallReport?, verdict: Verdict, log: PacketLog, counters: AnalyzerCounters, route: RouteReport? = nil
     ) -> JSONValue {
@@ -439,6 +510,21 @@ enum CallCommand {
             ("ended_by_remote", outcome.endedByRemote.map { .bool($0) } ?? .null),
             ("interrupted", .bool(outcome.interrupted)),
             ("authentication_rounds", .int(outcome.authenticationRounds)),
+            ("pracks_sent", .int(outcome.pracksSent)),
+            ("pracks_answered", .int(outcome.pracksAnswered)),
+            ("unsupported_extensions", .array(outcome.unsupportedExtensions.map { .string($0) })),
+            ("redirect_contacts", .array(outcome.redirectContacts.map { .string($0) })),
+            ("redirects", .array(outcome.redirectHops.map { hop in
+                .object([
+                    ("target", .string(hop.target)),
+                    ("call_id", .string(hop.callID)),
+                    ("status", .int(hop.status)),
+                    ("reason", .string(hop.reason)),
+                    ("contacts", .array(hop.contacts.map { .string($0) })),
+                    ("not_followed", .string(hop.stop)),
+                ])
+            })),
+            ("remote_refreshes", .array(outcome.remoteRefreshes.map(Self.json))),
             ("timeline", .array(outcome.timeline.map { .object([("label", .string($0.label)), ("ms", .number($0.ms, decimals: 1))]) })),
             ("rtp", .object([
                 ("sent", .int(outcome.rtpSent)),
