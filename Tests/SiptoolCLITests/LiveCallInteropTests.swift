@@ -3,7 +3,7 @@ import SiptoolCLI
 import Testing
 
 /// `siptool call` against real SIPp user agents on loopback: an answering UAS that echoes RTP,
-/// and one that answers 486. The call's own pcap is checked with tshark. Ports 5110-5119.
+/// and one that answers 486. The call's own pcap is checked with tshark. SIP ports 5110-5113, RTP 17500-17599.
 @Suite(.serialized) struct LiveCallInteropTests {
     func sipp() -> String? {
         guard let sipp = InteropTests.tool("sipp") else {
@@ -19,12 +19,12 @@ import Testing
 
     @Test func callToAnEchoingUASPassesWithAudioBothWays() throws {
         guard let sipp = self.sipp() else { return }
-        let uas = try InteropTests.start([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", "5110", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "16700"], log: "/tmp/siptool-live-uas.log")
+        let uas = try InteropTests.start([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", "5110", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17560"], log: "/tmp/siptool-live-uas.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
         usleep(400_000)
         let pcap = "/tmp/siptool-live-\(getpid()).pcap"
         defer { unlink(pcap) }
-        let run = Run(["call", "--json", "--duration", "2s", "--rtp-ports", "16600-16699", "--pcap", pcap, "sip:echo@127.0.0.1:5110"])
+        let run = Run(["call", "--json", "--duration", "2s", "--rtp-ports", "17500-17549", "--pcap", pcap, "sip:echo@127.0.0.1:5110"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let report = try self.json(run)
         #expect(report["schema"] as? String == "siptool.call/1")
@@ -54,12 +54,12 @@ import Testing
 
     @Test func callOverTCPIsFramedAndCapturedAsTCP() throws {
         guard let sipp = self.sipp() else { return }
-        let uas = try InteropTests.start([sipp, "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", "5111", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "16720"], log: "/tmp/siptool-live-tcp.log")
+        let uas = try InteropTests.start([sipp, "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", "5111", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17580"], log: "/tmp/siptool-live-tcp.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
         usleep(400_000)
         let pcap = "/tmp/siptool-live-tcp-\(getpid()).pcap"
         defer { unlink(pcap) }
-        let run = Run(["call", "--json", "-t", "tcp", "--duration", "1s", "--rtp-ports", "16600-16699", "--pcap", pcap, "sip:echo@127.0.0.1:5111"])
+        let run = Run(["call", "--json", "-t", "tcp", "--duration", "1s", "--rtp-ports", "17500-17549", "--pcap", pcap, "sip:echo@127.0.0.1:5111"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let report = try self.json(run)
         #expect(report["transport"] as? String == "TCP")
@@ -79,7 +79,7 @@ import Testing
         let uas = try InteropTests.start([sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", "5112", "-m", "1", "-nostdin"], log: "/tmp/siptool-live-busy.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
         usleep(400_000)
-        let run = Run(["call", "--json", "--rtp-ports", "16600-16699", "sip:busy@127.0.0.1:5112"])
+        let run = Run(["call", "--json", "--rtp-ports", "17500-17549", "sip:busy@127.0.0.1:5112"])
         #expect(run.status == 1)
         let report = try self.json(run)
         #expect(report["answered"] as? Bool == false)
