@@ -160,6 +160,25 @@ public struct AudioLevelMeter: Sendable {
         return Self.dBov(meanSquare: sum / Double(samples.count))
     }
 
+    /// The share of the energy of `samples` that lies at `frequency` (Goertzel): 1 for a pure tone
+    /// with a whole number of cycles in the window, near 0 when the tone is absent. Used to check
+    /// that a codec or a peer delivered a known test tone.
+    public static func toneFraction<C: Collection>(of samples: C, frequency: Double, sampleRate: Double) -> Double where C.Element == Int16 {
+        let coefficient = 2 * cos(2 * Double.pi * frequency / sampleRate)
+        var previous = 0.0
+        var beforePrevious = 0.0
+        var energy = 0.0
+        for sample in samples {
+            let value = Double(sample)
+            energy += value * value
+            let current = value + coefficient * previous - beforePrevious
+            beforePrevious = previous
+            previous = current
+        }
+        let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
+        return energy > 0 ? 2 * power / (Double(samples.count) * energy) : 0
+    }
+
     static func dBov(meanSquare: Double) -> Double {
         let rms = meanSquare.squareRoot()
         guard rms > 0 else { return Self.floorDBov }

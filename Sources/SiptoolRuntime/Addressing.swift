@@ -17,14 +17,17 @@ public enum Addressing {
             connect(descriptor, pointer, socklen_t(length))
         }
         guard connected == 0 else { return nil }
+        return Self.boundAddress(descriptor)?.ipAddress
+    }
+
+    /// The local address a socket is bound to (getsockname), nil when the kernel will not say.
+    private static func boundAddress(_ descriptor: Int32) -> SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard named == 0 else { return nil }
-        let address = SocketAddress(storage)
-        return address.ipAddress
+        return named == 0 ? SocketAddress(storage) : nil
     }
 
     /// Resolves `host` (a literal IPv4/IPv6 address or a name, A/AAAA via the system resolver)
@@ -62,12 +65,7 @@ public enum Addressing {
         defer { close(descriptor) }
         let bound: Int32 = address.withSockAddr { bind(descriptor, $0, socklen_t($1)) }
         guard bound == 0 else { throw RuntimeError(.network, "cannot bind a UDP socket on \(host)") }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0, let port = SocketAddress(storage).port else { throw RuntimeError(.network, "cannot read the local UDP port") }
+        guard let port = Self.boundAddress(descriptor)?.port else { throw RuntimeError(.network, "cannot read the local UDP port") }
         return port
     }
 

@@ -169,7 +169,8 @@ public final class MediaSession: @unchecked Sendable {
 
     func receiveRTP(_ buffer: ByteBuffer, from source: SocketAddress) {
         let bytes = Array(buffer.readableBytesView)
-        self.log.record(bytes, from: source, to: self.rtp.localAddress)
+        let arrival = PacketLog.now()
+        self.log.record(bytes, from: source, to: self.rtp.localAddress, at: arrival)
         guard !self.stopped, let header = RTPHeader.parse(bytes) else { return }
         // RTCP on the RTP port (rtcp-mux, RFC 5761 §4): packet types 200-204 read as marker + 72-76.
         if header.marker && (72...76).contains(header.payloadType) { return }
@@ -186,7 +187,7 @@ public final class MediaSession: @unchecked Sendable {
         // telephone-events and comfort noise must not create jitter.
         let audioClock: Int? = header.payloadType == self.telephoneEvent || header.payloadType == 13 ? nil : 8000
         self.reception.add(
-            arrivalNanoseconds: PacketLog.now(), sequence: header.sequenceNumber, timestamp: header.timestamp,
+            arrivalNanoseconds: arrival, sequence: header.sequenceNumber, timestamp: header.timestamp,
             payloadType: header.payloadType, marker: header.marker, audioClockRate: audioClock)
         if self.recording, self.recorded.count < self.recordedSampleRate * 3600 {
             self.record(bytes[header.payloadRange], payloadType: header.payloadType)
@@ -232,10 +233,11 @@ public final class MediaSession: @unchecked Sendable {
 
     func receiveRTCP(_ buffer: ByteBuffer, from source: SocketAddress) {
         let bytes = Array(buffer.readableBytesView)
-        self.log.record(bytes, from: source, to: self.rtcp.localAddress)
+        let arrival = PacketLog.now()
+        self.log.record(bytes, from: source, to: self.rtcp.localAddress, at: arrival)
         for case .senderReport(let ssrc, let ntp, _, _, _, _) in RTCPPacket.parseCompound(bytes) where self.remoteSSRC == nil || ssrc == self.remoteSSRC {
             self.lastRemoteSR = NTPTime.compact(ntp)
-            self.lastRemoteSRArrival = PacketLog.now()
+            self.lastRemoteSRArrival = arrival
         }
     }
 

@@ -8,24 +8,6 @@ import Testing
 /// packets, and no octet sequence upsets the decoder. (Interoperation with another
 /// implementation is tested against baresip in SiptoolCLITests.)
 @Suite struct G722Tests {
-    /// Energy of `samples` at `frequency` as a fraction of their total energy (Goertzel): 1 for a
-    /// pure tone with a whole number of cycles in the window.
-    static func toneFraction(_ samples: ArraySlice<Int16>, frequency: Double, sampleRate: Double = 16000) -> Double {
-        let coefficient = 2 * cos(2 * Double.pi * frequency / sampleRate)
-        var previous = 0.0
-        var beforePrevious = 0.0
-        var energy = 0.0
-        for sample in samples {
-            let value = Double(sample)
-            energy += value * value
-            let current = value + coefficient * previous - beforePrevious
-            beforePrevious = previous
-            previous = current
-        }
-        let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
-        return energy > 0 ? 2 * power / (Double(samples.count) * energy) : 0
-    }
-
     /// Signal-to-noise ratio of `output` against `input` in dB, at the delay (0...48 samples) and
     /// gain that fit best, over the samples after the first 100 ms (the coders' start-up).
     static func snr(input: [Int16], output: [Int16]) -> (snr: Double, delay: Int) {
@@ -76,10 +58,10 @@ import Testing
         // The output is the same tone: most of its energy is at the input frequency, and more
         // there than at any other 50 Hz step of the band.
         let window = output[8000..<16000]  // 0.5 s: a whole number of cycles of every 50 Hz step
-        let atTone = Self.toneFraction(window, frequency: frequency)
+        let atTone = AudioLevelMeter.toneFraction(of: window, frequency: frequency, sampleRate: 16000)
         #expect(atTone > 0.9, "\(frequency) Hz: \(atTone) of the energy at the tone")
         let strongestOther = stride(from: 50.0, through: 7950, by: 50).filter { abs($0 - frequency) > 100 }
-            .map { Self.toneFraction(window, frequency: $0) }.max() ?? 1
+            .map { AudioLevelMeter.toneFraction(of: window, frequency: $0, sampleRate: 16000) }.max() ?? 1
         #expect(strongestOther < atTone / 20)
         // Level within 3 dB (7 kHz sits on the QMF's band edge: 6 dB).
         let levelChange = AudioLevelMeter.level(of: window) - AudioLevelMeter.level(of: input[8000..<16000])
@@ -219,6 +201,6 @@ import Testing
         let output = Self.roundTrip(input)
         #expect(output.count == input.count)
         let window = output[2000..<8000]
-        #expect(Self.toneFraction(window, frequency: 1000) > 0.5)
+        #expect(AudioLevelMeter.toneFraction(of: window, frequency: 1000, sampleRate: 16000) > 0.5)
     }
 }

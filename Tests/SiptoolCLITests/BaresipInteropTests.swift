@@ -29,40 +29,61 @@ import Testing
     static let sipPort = 5102
     static let callerPort = 5103
 
-    /// A baresip config folder: headless (no UI, aufile in and out), bound to 127.0.0.1 so its RTP
-    /// leaves from the address its SDP announces, resolver kept local, one auto-answering account.
-    static func writeConfig(in directory: String) throws {
-        let folder = directory + "/baresip"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let config = """
-            poll_method epoll
-            sip_listen 127.0.0.1:\(Self.sipPort)
-            net_interface 127.0.0.1
-            dns_server 127.0.0.1:53
-            audio_source aufile,\(directory)/speech.wav
-            audio_player aufile,\(directory)/received.wav
-            audio_alert aufile,\(directory)/alert.wav
-            ausrc_srate 8000
-            auplay_srate 8000
-            ausrc_channels 1
-            auplay_channels 1
-            rtp_ports 16520-16539
-            module_path /usr/lib/baresip/modules
-            module g711.so
-            module aufile.so
-            module account.so
-            module menu.so
-
-            """
-        try config.write(toFile: folder + "/config", atomically: true, encoding: .utf8)
-        try "<sip:bob@127.0.0.1:\(Self.sipPort)>;regint=0;answermode=auto\n".write(toFile: folder + "/accounts", atomically: true, encoding: .utf8)
+    /// What differs between the baresip set-ups of the suites; the rest of the config is shared.
+    struct BaresipSetup {
+        var sipPort: Int
+        /// The `audio_source`, `audio_player` (nil: none) and `audio_alert` lines' values.
+        var source: String
+        var player: String?
+        var alert: String
+        var sampleRate: Int
+        var rtpPorts: String
+        /// Codec and filter modules (account and menu are always loaded).
+        var modules: [String]
+        /// Further config lines (e.g. `snd_path DIR` for the sndfile module).
+        var extra: [String] = []
     }
 
-    /// Starts baresip (its own lifetime bound: `-t 40`), waits until it says it is ready, runs `body`,
-    /// then stops it by PID.
-    static func withBaresip(_ tools: Tools, directory: String, _ body: () throws -> Void) throws {
+    /// A baresip config folder: headless (no UI, aufile in and out), bound to 127.0.0.1 so its RTP
+    /// leaves from the address its SDP announces, resolver kept local, one auto-answering account.
+    static func writeConfig(_ setup: BaresipSetup, in directory: String) throws {
+        let folder = directory + "/baresip"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var lines = [
+            "poll_method epoll",
+            "sip_listen 127.0.0.1:\(setup.sipPort)",
+            "net_interface 127.0.0.1",
+            "dns_server 127.0.0.1:53",
+            "audio_source \(setup.source)",
+        ]
+        if let player = setup.player { lines.append("audio_player \(player)") }
+        lines += [
+            "audio_alert \(setup.alert)",
+        ] + setup.extra + [
+            "ausrc_srate \(setup.sampleRate)",
+            "auplay_srate \(setup.sampleRate)",
+            "ausrc_channels 1",
+            "auplay_channels 1",
+            "rtp_ports \(setup.rtpPorts)",
+            "module_path /usr/lib/baresip/modules",
+        ]
+        lines += (setup.modules + ["account.so", "menu.so"]).map { "module \($0)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/config", atomically: true, encoding: .utf8)
+        try "<sip:bob@127.0.0.1:\(setup.sipPort)>;regint=0;answermode=auto\n".write(toFile: folder + "/accounts", atomically: true, encoding: .utf8)
+    }
+
+    /// This suite's set-up: G.711, speech in, what it hears written to received.wav.
+    static func writeConfig(in directory: String) throws {
+        try Self.writeConfig(BaresipSetup(
+            sipPort: Self.sipPort, source: "aufile,\(directory)/speech.wav", player: "aufile,\(directory)/received.wav",
+            alert: "aufile,\(directory)/alert.wav", sampleRate: 8000, rtpPorts: "16520-16539", modules: ["g711.so", "aufile.so"]), in: directory)
+    }
+
+    /// Starts baresip from `binary` (its own lifetime bound: `-t seconds`), waits until it says it
+    /// is ready, runs `body`, then stops it by PID.
+    static func withBaresip<T>(_ binary: String, directory: String, seconds: Int = 40, _ body: () throws -> T) throws -> T {
         let log = directory + "/baresip.log"
-        let baresip = try InteropTests.start([tools.baresip, "-f", directory + "/baresip", "-t", "40"], log: log)
+        let baresip = try InteropTests.start([binary, "-f", directory + "/baresip", "-t", "\(seconds)"], log: log)
         defer { baresip.stop(SIGTERM, seconds: 5) }
         let deadline = Date().addingTimeInterval(5)
         var ready = false
@@ -71,14 +92,14 @@ import Testing
             if !ready { usleep(50_000) }
         }
         try #require(ready, "baresip did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-        try body()
+        return try body()
     }
 
     /// SIPp calls bob at baresip with `scenario` (run in `directory`, where speech.ulaw is) while
     /// loopback is captured; returns the pcap path.
     static func call(_ tools: Tools, directory: String, scenario: String, name: String, extra: [String] = []) throws -> String? {
         try InteropTests.capture(filter: "udp portrange 5100-5109 or udp portrange 16400-16599", name: name) {
-            try Self.withBaresip(tools, directory: directory) {
+            try Self.withBaresip(tools.baresip, directory: directory) {
                 let uac = try InteropTests.start([
                     tools.env, "-C", directory, tools.sipp, "-sf", SourceTree.root + "/scenarios/sipp/" + scenario,
                     "127.0.0.1:\(Self.sipPort)", "-s", "bob", "-i", "127.0.0.1", "-p", "\(Self.callerPort)", "-mp", "16420",
@@ -139,7 +160,7 @@ import Testing
         guard let (tools, directory) = try Self.setUp() else { return }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var run: Run?
-        try Self.withBaresip(tools, directory: directory) {
+        try Self.withBaresip(tools.baresip, directory: directory) {
             run = Run(["call", "--json", "--duration", "4s", "--dtmf", "159#", "--dtmf-at", "1s", "--rtp-ports", "16440-16459",
                        "sip:bob@127.0.0.1:\(Self.sipPort)"])
             usleep(500_000)  // let baresip log the last event

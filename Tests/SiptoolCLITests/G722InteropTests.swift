@@ -14,24 +14,6 @@ import Testing
     static let echoPort = 5161
     static let playingPort = 5162
 
-    /// Energy of `samples` at `frequency` as a fraction of their total energy (Goertzel; exact for a
-    /// tone with a whole number of cycles in the window).
-    static func toneFraction(_ samples: ArraySlice<Int16>, frequency: Double, sampleRate: Double) -> Double {
-        let coefficient = 2 * cos(2 * Double.pi * frequency / sampleRate)
-        var previous = 0.0
-        var beforePrevious = 0.0
-        var energy = 0.0
-        for sample in samples {
-            let value = Double(sample)
-            energy += value * value
-            let current = value + coefficient * previous - beforePrevious
-            beforePrevious = previous
-            previous = current
-        }
-        let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
-        return energy > 0 ? 2 * power / (Double(samples.count) * energy) : 0
-    }
-
     /// Two tones (one per sub-band) at -15 dBov each, 16 kHz.
     static func twoTones(_ low: Double, _ high: Double, seconds: Double) -> [Int16] {
         let a = TestAudio.tone(frequency: low, seconds: seconds, sampleRate: 16000, dBov: -15)
@@ -58,8 +40,8 @@ import Testing
         let from = Int(start * 16000)
         try #require(audio.samples.count >= from + 8000, "\(path): only \(audio.samples.count) samples")
         let window = audio.samples[from..<from + 8000]
-        let lowFraction = Self.toneFraction(window, frequency: low, sampleRate: 16000)
-        let highFraction = Self.toneFraction(window, frequency: high, sampleRate: 16000)
+        let lowFraction = AudioLevelMeter.toneFraction(of: window, frequency: low, sampleRate: 16000)
+        let highFraction = AudioLevelMeter.toneFraction(of: window, frequency: high, sampleRate: 16000)
         let tones = min(lowFraction + highFraction, 0.999_999)
         return ToneCheck(lowFraction: lowFraction, highFraction: highFraction, snr: 10 * log10(tones / (1 - tones)), level: AudioLevelMeter.level(of: window))
     }
@@ -67,31 +49,10 @@ import Testing
     /// baresip, auto-answering with only G.722: plays `tones.wav` (aufile), and its sndfile
     /// filter writes what it decodes to `dump-TIME-dec.wav` (baresip 1.0's aufile has no player).
     static func writeBaresipConfig(in directory: String) throws {
-        let folder = directory + "/baresip"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let config = """
-            poll_method epoll
-            sip_listen 127.0.0.1:\(Self.baresipPort)
-            net_interface 127.0.0.1
-            dns_server 127.0.0.1:53
-            audio_source aufile,\(directory)/tones.wav
-            snd_path \(directory)
-            audio_alert aufile,\(directory)/tones.wav
-            ausrc_srate 16000
-            auplay_srate 16000
-            ausrc_channels 1
-            auplay_channels 1
-            rtp_ports 17200-17219
-            module_path /usr/lib/baresip/modules
-            module g722.so
-            module aufile.so
-            module sndfile.so
-            module account.so
-            module menu.so
-
-            """
-        try config.write(toFile: folder + "/config", atomically: true, encoding: .utf8)
-        try "<sip:bob@127.0.0.1:\(Self.baresipPort)>;regint=0;answermode=auto\n".write(toFile: folder + "/accounts", atomically: true, encoding: .utf8)
+        try BaresipInteropTests.writeConfig(BaresipInteropTests.BaresipSetup(
+            sipPort: Self.baresipPort, source: "aufile,\(directory)/tones.wav", player: nil, alert: "aufile,\(directory)/tones.wav",
+            sampleRate: 16000, rtpPorts: "17200-17219", modules: ["g722.so", "aufile.so", "sndfile.so"], extra: ["snd_path \(directory)"]),
+            in: directory)
     }
 
     /// `siptool call --codecs g722` to baresip: G722/8000 negotiated, audio both ways, our decoder
@@ -115,25 +76,15 @@ import Testing
         try Self.writeBaresipConfig(in: directory)
 
         let log = directory + "/baresip.log"
-        let baresip = try InteropTests.start([baresipPath, "-f", directory + "/baresip", "-t", "30"], log: log)
-        var result: Run?
-        do {
-            defer { baresip.stop(SIGTERM, seconds: 5) }
-            let deadline = Date().addingTimeInterval(5)
-            var ready = false
-            while Date() < deadline && !ready {
-                ready = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("baresip is ready")
-                if !ready { usleep(50_000) }
-            }
-            try #require(ready, "baresip did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-            result = Run([
+        let run = try BaresipInteropTests.withBaresip(baresipPath, directory: directory, seconds: 30) {
+            let result = Run([
                 "call", "--json", "--codecs", "g722", "--duration", "4s", "--rtp-ports", "17240-17259",
                 "--audio", directory + "/ours.wav", "--record", directory + "/recorded.wav", "--pcap", directory + "/call.pcap",
                 "sip:bob@127.0.0.1:\(Self.baresipPort)",
             ])
             usleep(500_000)  // let baresip close its recording
+            return result
         }
-        let run = try #require(result)
         let baresipLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)\n\(baresipLog.suffix(1500))")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
