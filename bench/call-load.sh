@@ -3,7 +3,9 @@
 # by `siptool call --concurrent` and, in the same run, by SIPp 3.6.1 with rtp_stream; both to
 # `siptool answer`. tcpdump captures the callers' RTP on lo; tshark 4.0 `-z rtp,streams`
 # (heuristic RTP) measures every stream: mean jitter, max jitter, max delta. Prints both and the
-# ratio of medians. Usage: bench/call-load.sh  (CALLS, RATE, DURATION override the defaults)
+# ratio of medians. bench/vm_pauses.py groups the intervals over 25 ms into stall moments and
+# says which came with steal time on every CPU (the hypervisor had stopped the whole VM).
+# Usage: bench/call-load.sh  (CALLS, RATE, DURATION override the defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${CALLS:-200}
@@ -33,8 +35,11 @@ stop_answer() {
   wait "$answer_pid" 2>/dev/null || true
 }
 
-capture() {  # capture NAME FILTER...
+capture() {  # capture NAME FILTER...: tcpdump on lo, and the per-CPU steal time alongside
   local name=$1; shift
+  python3 bench/vm_pauses.py watch $((duration + calls / rate + 15)) "$work/steal-$name.txt" &
+  steal_pid=$!
+  pids+=($steal_pid)
   tcpdump -i lo -n -B 65536 --immediate-mode -w "$work/$name.pcap" "$@" >"$work/tcpdump-$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump-$name.log" 2>/dev/null && break; sleep 0.1; done
@@ -43,6 +48,7 @@ capture() {  # capture NAME FILTER...
 stop_capture() {
   sleep 1
   pkill -INT -f "tcpdump -i lo -n -B 65536 --immediate-mode -w $work/$1.pcap" || true
+  kill "$steal_pid" 2>/dev/null || true
   sleep 1
 }
 
@@ -74,6 +80,7 @@ for mode in normal realtime; do
     --codecs pcmu --rtp-ports 20000-29999 $flag sip:load@127.0.0.1:5300 || true
   stop_capture "siptool-$mode"
   echo "siptool $flag (tshark on the wire): $(measure "siptool-$mode")"
+  echo "  $(python3 bench/vm_pauses.py gaps "$work/siptool-$mode.pcap" "$work/steal-siptool-$mode.txt")"
   stop_answer
 done
 
@@ -86,3 +93,4 @@ capture sipp udp and src portrange 20000-29999 and dst portrange 30000-39999
   -trace_err -error_file "$work/sipp-errors.log" 127.0.0.1:5300 >"$work/sipp.txt" 2>&1 || true
 stop_capture sipp
 echo "sipp 3.6.1 (tshark on the wire): $(measure sipp)"
+echo "  $(python3 bench/vm_pauses.py gaps "$work/sipp.pcap" "$work/steal-sipp.txt")"

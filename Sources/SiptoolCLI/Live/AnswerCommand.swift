@@ -97,6 +97,9 @@ enum AnswerCommand {
         options.userAgent = "siptool/\(SiptoolMain.version)"
         let log = PacketLog()
         Interrupt.install()
+        // Room for many calls at once (two RTP/RTCP sockets each, plus TCP connections), sized
+        // before the first call so no call's audio waits while the kernel grows the table.
+        Descriptors.reserve(4096)
         let stderr = SinkBox(context.stderr)
         let calls: [AnsweredCall]
         do {

@@ -24,6 +24,12 @@ enum CallLoad {
     static func run(_ options: CallOptions, count: Int, rate: Double, arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let log = PacketLog(limit: 20_000_000)
         Interrupt.install()
+        // Three sockets per call (SIP, RTP, RTCP), opened before the first call starts sending.
+        let needed = 3 * count + 64
+        let available = Descriptors.reserve(needed)
+        if available < needed {
+            context.stderr.write("siptool: warning: \(count) calls need about \(needed) file descriptors but the limit is \(available) (ulimit -n); later calls will fail to open their sockets\n")
+        }
         let collector = Collector(count: count)
         do {
             _ = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { loop -> EventLoopFuture<Void> in
