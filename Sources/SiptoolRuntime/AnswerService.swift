@@ -167,7 +167,8 @@ public final class AnswerService: @unchecked Sendable {
     }
 
     func receive(_ parsed: SIPMessage?, bytes: [UInt8], from source: SocketAddress, local: SocketAddress) {
-        if !bytes.isEmpty { self.log.record(bytes, from: source, to: local, tcp: self.sip.kind.isStream) }
+        // On a wildcard UDP socket `local` is 0.0.0.0: log the address the peer reached instead.
+        if !bytes.isEmpty { self.log.record(bytes, from: source, to: self.sip.kind.isStream ? local : self.sip.localAddress(toward: source), tcp: self.sip.kind.isStream) }
         guard var message = parsed, let callID = message.headers.callID else { return }
         if case .request(let request) = message { message = .request(Self.stampVia(request, source: source)) }
         if var existing = self.active[callID] {

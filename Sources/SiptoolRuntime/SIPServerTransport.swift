@@ -75,8 +75,29 @@ final class SIPServerTransport: @unchecked Sendable {
     /// Our address as `peer` sees it: the connection's local address for TCP/TLS (the listener
     /// may be bound to a wildcard), the socket's for UDP.
     func localAddress(toward peer: SocketAddress) -> SocketAddress {
-        self.connections.byPeer[peer]?.localAddress ?? self.localAddress
+        if let connection = self.connections.byPeer[peer], let local = connection.localAddress { return local }
+        guard self.isWildcard, let ip = peer.ipAddress, let port = self.localAddress.port else { return self.localAddress }
+        // A UDP socket on 0.0.0.0 or :: has no address to announce: Contact, Via and SDP get the
+        // one the kernel routes towards this peer (what the peer sees as our source address).
+        if let known = self.routedAddresses[ip] { return known }
+        guard let host = Addressing.localAddress(toward: peer), let address = try? SocketAddress(ipAddress: host, port: port) else {
+            return self.localAddress
+        }
+        if self.routedAddresses.count >= 1024 { self.routedAddresses.removeAll() }
+        self.routedAddresses[ip] = address
+        return address
     }
+
+    /// Bound to 0.0.0.0 or :: (every local address).
+    private var isWildcard: Bool {
+        switch self.localAddress.ipAddress {
+        case "0.0.0.0", "::": true
+        default: false
+        }
+    }
+
+    /// Our address towards each peer IP, when bound to a wildcard (a route lookup per new peer).
+    private var routedAddresses: [String: SocketAddress] = [:]
 
     /// Sends `bytes` to `peer`: a datagram, or a write on the connection from that peer. With no
     /// such connection (it closed) the send fails: a server does not connect back to a caller.

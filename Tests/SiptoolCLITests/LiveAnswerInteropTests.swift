@@ -3,7 +3,7 @@ import SiptoolCLI
 import Testing
 
 /// `siptool answer` as the far end: of a real SIPp UAC, and of `siptool call` (echo, rejection,
-/// codec mismatch, cancel), plus `siptool options` against it. All on loopback, ports 5114-5119 and 5123,
+/// codec mismatch, cancel), plus `siptool options` against it. All on loopback, ports 5114-5119, 5123 and 5124,
 /// RTP 16600-16799; the answering side runs in-process on a background thread, time-bounded.
 @Suite(.serialized) struct LiveAnswerInteropTests {
     /// Runs `siptool answer ARGS` on a background thread; `result()` waits (bounded) for it.
@@ -18,7 +18,7 @@ import Testing
             }
             // Wait until it listens (bounded: 10 s), not a fixed time: on a loaded machine the
             // start can take longer than any guess.
-            if let index = arguments.firstIndex(of: "--listen"), index + 1 < arguments.count, arguments[index + 1].hasPrefix("127.0.0.1:"),
+            if let index = arguments.firstIndex(of: "--listen"), index + 1 < arguments.count, arguments[index + 1].hasPrefix("127.0.0.1:") || arguments[index + 1].hasPrefix("0.0.0.0:"),
                 let colon = arguments[index + 1].lastIndex(of: ":"), let port = UInt16(arguments[index + 1][arguments[index + 1].index(after: colon)...])
             {
                 let udp = !arguments.contains("tcp") && !arguments.contains("tls")
@@ -90,6 +90,24 @@ import Testing
         #expect(try self.json(declined)["final_status"] as? Int == 603)
         let busyRun = busy.result()
         #expect(busyRun?.status == 0, "\(busyRun?.stderr ?? "did not finish")")
+    }
+
+    /// Bound to every address (0.0.0.0), `answer` announces the address the caller reaches it on,
+    /// in its Contact and its SDP, never 0.0.0.0.
+    @Test func answerOnTheWildcardAddressAnnouncesARoutableAddress() throws {
+        let echo = Background(["answer", "--json", "--listen", "0.0.0.0:5124", "--echo", "--calls", "1", "--rtp-ports", "16770-16799"])
+        let pcap = NSTemporaryDirectory() + "siptool-wildcard-\(getpid()).pcap"
+        defer { try? FileManager.default.removeItem(atPath: pcap) }
+        let call = Run(["call", "--json", "--duration", "1s", "--rtp-ports", "16600-16699", "--pcap", pcap, "sip:echo@127.0.0.1:5124"])
+        #expect(call.status == 0, "\(call.stdout)")
+        let rtp = try #require(try self.json(call)["rtp"] as? [String: Any])
+        let announced = try #require(rtp["announced_remote"] as? String)
+        #expect(announced.hasPrefix("127.0.0.1:"), "SDP c= of the answer: \(announced)")
+        _ = echo.result()
+        // The 200 OK's Contact, as the call saw it on the wire.
+        let text = String(decoding: (FileManager.default.contents(atPath: pcap) ?? Data()), as: UTF8.self)
+        #expect(text.contains("Contact: <sip:echo@127.0.0.1:5124>"), "the answer's Contact")
+        #expect(!text.contains("0.0.0.0"), "nothing announces the wildcard address")
     }
 
     @Test func codecMismatchIs488WithTheSharedFinding() throws {
