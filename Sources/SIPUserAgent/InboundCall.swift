@@ -12,6 +12,10 @@ public enum InboundCallTimer: Hashable, Sendable, CustomStringConvertible {
     case ackTimeout
     /// Resend the unacknowledged reliable provisional response (RFC 3262 §3: T1, doubling).
     case retransmit1xx
+    /// Resend our 2xx to the re-INVITE of this server transaction (T1, doubling up to T2).
+    case retransmitRefresh2xx(Int)
+    /// 64*T1 without the ACK of our 2xx to that re-INVITE: end the call with BYE.
+    case refreshAckTimeout(Int)
 
     public var description: String {
         switch self {
@@ -19,6 +23,8 @@ public enum InboundCallTimer: Hashable, Sendable, CustomStringConvertible {
         case .retransmit2xx: return "2xx retransmission"
         case .ackTimeout: return "ACK wait"
         case .retransmit1xx: return "reliable 1xx retransmission"
+        case .retransmitRefresh2xx(let id): return "re-INVITE 2xx retransmission of transaction \(id)"
+        case .refreshAckTimeout(let id): return "re-INVITE ACK wait of transaction \(id)"
         }
     }
 }
@@ -80,6 +86,8 @@ public struct InboundCall: Sendable {
     private var lastRSeq: UInt32 = 0
     private var provisionalInterval: Duration = .zero
     private var provisionalElapsed: Duration = .zero
+    /// Our 2xx to each re-INVITE (by server transaction) until its ACK, with the next interval.
+    private var unacknowledgedRefreshes: [Int: (ok: SIPResponse, cseq: UInt32, interval: Duration)] = [:]
     /// Our side of the session once answered, for re-INVITEs and UPDATEs.
     public private(set) var session: SessionRefresh?
 
@@ -220,6 +228,19 @@ public struct InboundCall: Sendable {
             guard self.provisionalElapsed < self.timers.transactionTimeout else { return [] }
             self.provisionalInterval = self.provisionalInterval * 2
             return self.inviteActions(self.inviteServer.send(provisional)) + [.startTimer(.retransmit1xx, self.provisionalInterval)]
+        case .retransmitRefresh2xx(let id):
+            guard let pending = self.unacknowledgedRefreshes[id] else { return [] }
+            guard self.phase == .answered || self.phase == .confirmed else {
+                self.unacknowledgedRefreshes[id] = nil
+                return []
+            }
+            let interval = min(pending.interval * 2, self.timers.t2)
+            self.unacknowledgedRefreshes[id] = (pending.ok, pending.cseq, interval)
+            return [.send(.response(pending.ok)), .startTimer(.retransmitRefresh2xx(id), interval)]
+        case .refreshAckTimeout(let id):
+            guard self.unacknowledgedRefreshes.removeValue(forKey: id) != nil else { return [] }
+            guard self.phase == .answered || self.phase == .confirmed else { return [] }
+            return [.cancelTimer(.retransmitRefresh2xx(id)), .ackTimedOut] + self.hangUp()
         case .ackTimeout:
             guard self.phase == .answered else { return [] }
             var events: [InboundCallEvent] = [.ackTimedOut]
@@ -263,6 +284,13 @@ public struct InboundCall: Sendable {
                 events.append(.rejected)
             }
             return events
+        }
+        if request.method == .ack, let cseq = request.headers.cseq?.number,
+            let id = self.unacknowledgedRefreshes.first(where: { $0.value.cseq == cseq })?.key
+        {
+            // The ACK of our 2xx to a re-INVITE: stop resending it.
+            self.unacknowledgedRefreshes[id] = nil
+            return [.cancelTimer(.retransmitRefresh2xx(id)), .cancelTimer(.refreshAckTimeout(id))]
         }
         if request.method == .ack {
             // The ACK of our 2xx (§13.3.1.4): stop retransmitting.
@@ -314,6 +342,14 @@ public struct InboundCall: Sendable {
                 self.session = session
                 response = SessionRefresh.ok(to: request, sdp: sdp, contact: self.contact, userAgent: self.userAgent)
                 events.append(.remoteRefresh(change))
+                if request.method == .invite, self.reliability == .unreliable, let cseq = request.headers.cseq?.number {
+                    // §13.3.1.4 via §14.2: over UDP the core resends the 2xx until the ACK.
+                    self.unacknowledgedRefreshes[id] = (response, cseq, self.timers.t1)
+                    events += [
+                        .startTimer(.retransmitRefresh2xx(id), self.timers.t1),
+                        .startTimer(.refreshAckTimeout(id), self.timers.transactionTimeout),
+                    ]
+                }
             } else {
                 response = ServerInviteTransaction.response(to: request, status: 500, reason: "Server Internal Error")
             }

@@ -113,6 +113,9 @@ public enum CallEvent: Hashable, Sendable {
     /// The far end sent a re-INVITE or UPDATE during the call (session refresh, hold, resume);
     /// it was answered 200 with our SDP (already sent).
     case remoteRefresh(SessionRefresh.Change)
+    /// Our 200 to the far end's re-INVITE was resent for 64*T1 and no ACK came (RFC 3261
+    /// §13.3.1.4, §14.2): the session is being ended with BYE (already sent).
+    case refreshUnacknowledged
     /// The call ended without an answer.
     case failed(CallFailure)
     /// An answered call ended: by us (BYE sent and answered or timed out) or by the far end.
@@ -157,6 +160,11 @@ public struct OutboundCall: Sendable {
     private var prackTransactions: [Int: DigestAuthenticator] = [:]
     /// The reliable provisional response each PRACK transaction acknowledges.
     private var prackResponses: [Int: SIPResponse] = [:]
+    /// Our 200s to the far end's re-INVITEs that await their ACK, by server transaction: over
+    /// UDP the core resends each one (RFC 3261 §13.3.1.4, §14.2), on the schedule of Timer G
+    /// (T1 doubling up to T2) for at most 64*T1, the span of Timer H. The timers are named G
+    /// and H of that transaction.
+    private var unacknowledgedRefreshes: [Int: (ok: SIPResponse, cseq: UInt32, interval: Duration)] = [:]
 
     /// The option tags this user agent accepts in a Require header of a response (`timer`: it
     /// answers the far end's refreshes, RFC 4028).
@@ -192,6 +200,19 @@ public struct OutboundCall: Sendable {
 
     /// A timer the call asked for expired.
     public mutating func timerFired(_ timer: CallTimer) -> [CallEvent] {
+        if let pending = self.unacknowledgedRefreshes[timer.transaction], timer.timer == .g || timer.timer == .h {
+            guard self.phase == .answered else {
+                self.unacknowledgedRefreshes[timer.transaction] = nil
+                return []
+            }
+            guard timer.timer == .g else {
+                self.unacknowledgedRefreshes[timer.transaction] = nil
+                return [.cancelTimer(CallTimer(transaction: timer.transaction, timer: .g)), .refreshUnacknowledged] + self.hangUp()
+            }
+            let interval = min(pending.interval * 2, self.configuration.timers.t2)
+            self.unacknowledgedRefreshes[timer.transaction] = (pending.ok, pending.cseq, interval)
+            return [.send(.response(pending.ok)), .startTimer(CallTimer(transaction: timer.transaction, timer: .g), interval)]
+        }
         if let current = self.inviteTransaction, current.id == timer.transaction {
             var machine = current.machine
             let actions = machine.timerFired(timer.timer)
@@ -432,6 +453,13 @@ public struct OutboundCall: Sendable {
     // MARK: - Requests from the far end
 
     private mutating func receive(_ request: SIPRequest) -> [CallEvent] {
+        if request.method == .ack, let cseq = request.headers.cseq?.number,
+            let id = self.unacknowledgedRefreshes.first(where: { $0.value.cseq == cseq })?.key
+        {
+            // The ACK of our 200 to a re-INVITE: stop resending it.
+            self.unacknowledgedRefreshes[id] = nil
+            return [.cancelTimer(CallTimer(transaction: id, timer: .g)), .cancelTimer(CallTimer(transaction: id, timer: .h))]
+        }
         guard let key = TransactionKey.server(receiving: request) else { return [] }
         if var existing = self.servers[key], let id = self.serverIDs[key] {
             let actions = existing.receive(request)
@@ -459,6 +487,16 @@ public struct OutboundCall: Sendable {
                 let (sdp, change) = self.session.answer(request)
                 response = SessionRefresh.ok(to: request, sdp: sdp, contact: self.configuration.contact, userAgent: nil)
                 events.append(.remoteRefresh(change))
+                if request.method == .invite, self.reliability == .unreliable, let cseq = request.headers.cseq?.number {
+                    var ok = response
+                    if let userAgent = self.configuration.userAgent { ok.headers.insert(.server, userAgent, at: max(ok.headers.count - 1, 0)) }
+                    let t1 = self.configuration.timers.t1
+                    self.unacknowledgedRefreshes[id] = (ok, cseq, t1)
+                    events += [
+                        .startTimer(CallTimer(transaction: id, timer: .g), t1),
+                        .startTimer(CallTimer(transaction: id, timer: .h), self.configuration.timers.transactionTimeout),
+                    ]
+                }
             } else {
                 response = ServerInviteTransaction.response(to: request, status: 500, reason: "Server Internal Error")
             }

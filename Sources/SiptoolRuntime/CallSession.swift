@@ -313,6 +313,8 @@ public final class CallSession: @unchecked Sendable {
                 self.outcome.remoteRefreshes.append(change)
                 self.mark(Self.describe(change))
                 self.media.paused = change.heldByRemote
+            case .refreshUnacknowledged:
+                self.mark("no ACK for our 200 to the far end's re-INVITE within 64*T1: hanging up (RFC 3261 §13.3.1.4)")
             case .unsupportedRequirement(let response, let options):
                 self.outcome.unsupportedExtensions = options
                 self.mark("\(response.statusCode) \(response.reasonPhrase) requires \(options.joined(separator: ", ")), which siptool does not support: cancelling")

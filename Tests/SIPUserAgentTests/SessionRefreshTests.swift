@@ -86,6 +86,43 @@ import Testing
         #expect(call.phase == .answered)
     }
 
+    /// Over UDP our 200 to a re-INVITE is resent until its ACK (RFC 3261 §13.3.1.4, §14.2): T1,
+    /// doubling up to T2; without an ACK for 64*T1 the session ends with BYE.
+    @Test func callerResendsItsRefresh200UntilTheACK() throws {
+        var call = OutboundCall(configuration: T.configuration())
+        let invite = try #require(T.sent(call.start()).first)
+        _ = call.receive(T.response(200, "OK", to: invite))
+        let dialog = try #require(call.dialog)
+        let refresh = Self.fromFarEnd(.invite, cseq: 10, branch: "g1", dialog: dialog, sdp: Self.remoteSDP)
+        let first = call.receive(.request(refresh))
+        let ok = try #require(T.sentResponses(first).first)
+        let started = first.compactMap { if case .startTimer(let timer, let after) = $0 { (timer, after) } else { nil } }
+        let g = try #require(started.first { $0.0.timer == .g })
+        #expect(g.1 == .milliseconds(500))
+        #expect(started.contains { $0.0.timer == .h && $0.0.transaction == g.0.transaction && $0.1 == .seconds(32) })
+        var intervals: [Duration] = []
+        for _ in 0..<5 {
+            let fired = call.timerFired(g.0)
+            #expect(T.sentResponses(fired) == [ok], "the same 200 again")
+            for case .startTimer(let timer, let after) in fired where timer == g.0 { intervals.append(after) }
+        }
+        #expect(intervals == [.seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)])
+        // The ACK (its own branch, the re-INVITE's CSeq) stops both timers and sends nothing.
+        let acked = call.receive(.request(Self.fromFarEnd(.ack, cseq: 10, branch: "g1a", dialog: dialog)))
+        #expect(T.sent(acked).isEmpty && T.sentResponses(acked).isEmpty)
+        #expect(acked.contains(.cancelTimer(g.0)))
+        #expect(acked.contains(.cancelTimer(CallTimer(transaction: g.0.transaction, timer: .h))))
+        #expect(T.sentResponses(call.timerFired(g.0)).isEmpty, "nothing resent after the ACK")
+
+        // A second re-INVITE whose ACK never comes: after 64*T1 the call hangs up.
+        let second = call.receive(.request(Self.fromFarEnd(.invite, cseq: 11, branch: "g2", dialog: dialog, sdp: Self.remoteSDP)))
+        let h = try #require(second.compactMap { if case .startTimer(let timer, _) = $0, timer.timer == .h { timer } else { nil } }.first)
+        let expired = call.timerFired(h)
+        #expect(expired.contains(.refreshUnacknowledged))
+        #expect(T.sent(expired).map(\.method) == [.bye])
+        #expect(call.phase == .terminating)
+    }
+
     @Test func calleeAnswersReInviteAndUpdate() throws {
         // The caller side builds the INVITE; the callee answers it.
         var caller = OutboundCall(configuration: T.configuration())
@@ -127,6 +164,42 @@ import Testing
         let updateOK = try #require(Self.responses(updated).first)
         #expect(updateOK.statusCode == 200)
         #expect(Self.text(updateOK).contains("o=- 5 6 IN IP4"))
+    }
+
+    /// The answering side resends its 200 to a re-INVITE until the ACK, and hangs up when none
+    /// comes within 64*T1.
+    @Test func calleeResendsItsRefresh200UntilTheACK() throws {
+        var caller = OutboundCall(configuration: T.configuration())
+        let invite = try #require(T.sent(caller.start()).first)
+        var callee = InboundCall(invite: invite, localTag: "callee-2", contact: "<sip:bob@198.51.100.20:5070>",
+                                 sentBy: "198.51.100.20:5070", transport: "UDP")
+        _ = callee.start()
+        let answerSDP = Array("v=0\r\no=- 5 5 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n".utf8)
+        let ok = try #require(Self.responses(callee.answer(sdp: answerSDP)).first)
+        _ = callee.receive(.request(try #require(T.sent(caller.receive(.response(ok))).first)))
+        var dialog = try #require(caller.dialog)
+
+        var refresh = dialog.makeRequest(.invite, via: "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-g1", contact: "<sip:1001@192.0.2.10:5060>")
+        refresh.body = T.configuration().offer
+        refresh.headers.set(.contentLength, String(refresh.body.count))
+        let answered = callee.receive(.request(refresh))
+        let refreshOK = try #require(Self.responses(answered).first)
+        let timer = try #require(answered.compactMap { if case .startTimer(let timer, let after) = $0, case .retransmitRefresh2xx = timer, after == .milliseconds(500) { timer } else { nil } }.first)
+        let fired = callee.timerFired(timer)
+        #expect(Self.responses(fired) == [refreshOK])
+        #expect(fired.contains(.startTimer(timer, .seconds(1))))
+        let ack = dialog.makeRequest(.ack, via: "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-g1a", cseq: refresh.headers.cseq?.number)
+        #expect(callee.receive(.request(ack)).contains(.cancelTimer(timer)))
+        #expect(Self.responses(callee.timerFired(timer)).isEmpty, "nothing resent after the ACK")
+
+        // No ACK for the next one: BYE after 64*T1.
+        var again = dialog.makeRequest(.invite, via: "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-g2", contact: "<sip:1001@192.0.2.10:5060>")
+        again.body = T.configuration().offer
+        again.headers.set(.contentLength, String(again.body.count))
+        let wait = try #require(callee.receive(.request(again)).compactMap { if case .startTimer(let timer, let after) = $0, case .refreshAckTimeout = timer, after == .seconds(32) { timer } else { nil } }.first)
+        let expired = callee.timerFired(wait)
+        #expect(expired.contains(.ackTimedOut))
+        #expect(expired.contains { if case .send(.request(let bye)) = $0 { bye.method == .bye } else { false } })
     }
 
     static func responses(_ events: [InboundCallEvent]) -> [SIPResponse] {
