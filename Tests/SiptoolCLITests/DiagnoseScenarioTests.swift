@@ -179,6 +179,48 @@ struct CallCapture {
         #expect(self.codes(json).contains("nat.asymmetric-rtp"))
     }
 
+    /// An ICMP port unreachable (3/3) from `reporter` quoting a caller -> callee RTP packet.
+    static func portUnreachable(reporter: [UInt8], quoting from: (String, UInt16), _ to: (String, UInt16)) -> [UInt8] {
+        let quoted = FrameBuilder.ipv4UDP(source: (FrameBuilder.ipv4(from.0)!, from.1), destination: (FrameBuilder.ipv4(to.0)!, to.1), payload: CallCapture.rtp(seq: 1, ts: 0, ssrc: 0x1111))
+        let icmp: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + quoted.prefix(28)
+        let sender = from.0.split(separator: ".").compactMap { UInt8($0) }
+        var ip: [UInt8] = [0x45, 0, 0, UInt8(20 + icmp.count), 0, 0, 0, 0, 64, 1, 0, 0] + reporter + sender
+        let checksum = FrameBuilder.internetChecksum(ip)
+        ip[10] = UInt8(checksum >> 8)
+        ip[11] = UInt8(checksum & 0xFF)
+        return FrameBuilder.ethernet(etherType: FrameBuilder.etherTypeIPv4, payload: ip + icmp)
+    }
+
+    @Test func icmpForTheFirstPacketsIsReportedAndAfterTheByeIsNot() throws {
+        let caller: (String, UInt16) = ("203.0.113.5", 40000)
+        let callee: (String, UInt16) = ("198.51.100.10", 30000)
+        var capture = CallCapture()
+        capture.setUp(callerMedia: (caller.0, Int(caller.1)), calleeMedia: (callee.0, Int(callee.1)))
+        capture.media([(caller, callee, 0x1111), (callee, caller, 0x2222)], count: 3)
+        // The callee's port was not open for the first packets.
+        capture.time += 1_000_000
+        capture.frames.append((capture.time, Self.portUnreachable(reporter: [198, 51, 100, 10], quoting: caller, callee)))
+        capture.media([(caller, callee, 0x1111), (callee, caller, 0x2222)], count: 100)
+        capture.bye()
+        let (run, json) = try self.diagnose(capture)
+        #expect(run.status == 0, "an info finding does not fail the run: \(self.codes(json))")
+        let finding = try #require(self.findings(json).first { $0["code"] as? String == "media.icmp-unreachable" }, "\(self.codes(json))")
+        #expect(finding["severity"] as? String == "info")
+        let summary = finding["summary"] as? String ?? ""
+        #expect(summary.contains("198.51.100.10:30000") && summary.contains("port unreachable"), "\(summary)")
+        #expect(!self.codes(json).contains("media.one-way"))
+
+        // A refusal after the BYE (the far end closed its port; late packets) is normal.
+        var late = CallCapture()
+        late.setUp(callerMedia: (caller.0, Int(caller.1)), calleeMedia: (callee.0, Int(callee.1)))
+        late.media([(caller, callee, 0x1111), (callee, caller, 0x2222)], count: 100)
+        late.bye()
+        late.time += 5_000_000
+        late.frames.append((late.time, Self.portUnreachable(reporter: [198, 51, 100, 10], quoting: caller, callee)))
+        let (_, lateJSON) = try self.diagnose(late)
+        #expect(!self.codes(lateJSON).contains("media.icmp-unreachable"), "\(self.codes(lateJSON))")
+    }
+
     @Test func asymmetricRTPSourceIsNAT() throws {
         var capture = CallCapture()
         capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))

@@ -144,6 +144,33 @@ enum MediaRules {
             }
         }
 
+        // ICMP destination unreachable answering the call's RTP, while the call was up, that the
+        // audio findings above do not already cite: the first packets refused because the far end
+        // opened its port late (the start of the audio is clipped), or refusals in a call whose
+        // audio otherwise got through. After the BYE a closed port is normal and not reported.
+        if !findings.contains(where: { $0.code == .mediaOneWay || $0.code == .mediaNone }) {
+            let end = call.events.first { $0.method == .bye }?.time ?? call.events.last?.time
+            // (IPv4 3/4, fragmentation needed, is path MTU discovery, not a refusal.)
+            let refused = icmpErrors.filter { error in
+                error.isDestinationUnreachable && (error.isICMPv6 || error.code != 4) && end.map { error.timestamp <= $0 } ?? true
+            }
+            if let first = refused.first {
+                let targets = Set(refused.map(\.originalDestination)).map(\.description).sorted()
+                let severity: FindingSeverity = answered.map { answer in refused.contains { $0.timestamp.milliseconds(since: answer.time) >= 1000 } } ?? false ? .warning : .info
+                findings.append(Finding(
+                    .mediaICMPUnreachable, severity,
+                    "the network answered \(refused.count) RTP packet(s) to \(targets.joined(separator: ", ")) with ICMP "
+                        + "\(first.kindDescription) (first from \(first.reporter)): "
+                        + (severity == .info
+                            ? "the far end's RTP port was not open yet when audio started, so the first packets were lost"
+                            : "packets were refused while the call was up, so some audio did not arrive"),
+                    fix: "check that the far end listens on the port its SDP announced from the moment it answers, and "
+                        + "that no firewall or expired NAT binding rejects the RTP",
+                    evidence: refused.prefix(3).map { Evidence(frame: $0.frameNumber, time: context.seconds($0.timestamp), "ICMP", $0.description) }
+                ))
+            }
+        }
+
         // NAT on media: RTP arriving from another address/port than its sender's SDP announced.
         if let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia {
             for (stream, announced, who) in sentToCaller.map({ ($0, calleeMedia, "callee") }) + sentToCallee.map({ ($0, callerMedia, "caller") })
