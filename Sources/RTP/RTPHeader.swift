@@ -96,20 +96,29 @@ public struct RTPHeader: Hashable, Sendable {
             end -= padding
         }
         let second = packet[1]
-        var header = RTPHeader(
-            marker: second & 0x80 != 0,
-            payloadType: second & 0x7F,
-            sequenceNumber: UInt16(packet[2]) << 8 | UInt16(packet[3]),
-            timestamp: Self.word(packet, 4),
-            ssrc: Self.word(packet, 8)
-        )
-        header.csrcs = csrcs
-        header.extensionProfile = extensionProfile
-        header.extensionRange = extensionRange
-        header.paddingLength = padding
-        header.payloadOffset = offset
-        header.payloadLength = end - offset
-        return header
+        return RTPHeader(
+            marker: second & 0x80 != 0, payloadType: second & 0x7F, sequenceNumber: UInt16(packet[2]) << 8 | UInt16(packet[3]),
+            timestamp: Self.word(packet, 4), ssrc: Self.word(packet, 8), csrcs: csrcs, extensionProfile: extensionProfile,
+            extensionRange: extensionRange, paddingLength: padding, payloadOffset: offset, payloadLength: end - offset)
+    }
+
+    /// Every field as parsed (no clamping or recomputation: the parser checked them). Called once
+    /// per captured RTP packet, so it stays free of the public initialiser's array work.
+    private init(
+        marker: Bool, payloadType: UInt8, sequenceNumber: UInt16, timestamp: UInt32, ssrc: UInt32, csrcs: [UInt32],
+        extensionProfile: UInt16?, extensionRange: Range<Int>?, paddingLength: Int, payloadOffset: Int, payloadLength: Int
+    ) {
+        self.marker = marker
+        self.payloadType = payloadType
+        self.sequenceNumber = sequenceNumber
+        self.timestamp = timestamp
+        self.ssrc = ssrc
+        self.csrcs = csrcs
+        self.extensionProfile = extensionProfile
+        self.extensionRange = extensionRange
+        self.paddingLength = paddingLength
+        self.payloadOffset = payloadOffset
+        self.payloadLength = payloadLength
     }
 
     /// Parses from an array (tests, live calls).
