@@ -197,7 +197,7 @@ public final class CallSession: @unchecked Sendable {
         }
         let box = LateBound<CallSession>()
         return SIPClientTransport.open(
-            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.serverHost, tls: options.tls,
+            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls,
             on: loop, connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
         ) { message, bytes, source in
             box.value?.receiveSIP(message, bytes: bytes, from: source)

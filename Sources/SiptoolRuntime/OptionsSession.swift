@@ -86,7 +86,7 @@ public final class OptionsSession: @unchecked Sendable {
         }
         let box = LateBound<OptionsSession>()
         return SIPClientTransport.open(
-            options.transport, localHost: localHost, localPort: 0, server: server, serverName: options.serverHost, tls: options.tls, on: loop,
+            options.transport, localHost: localHost, localPort: 0, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls, on: loop,
             connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
         ) { message, _, _ in box.value?.receive(message) }
             .flatMap { sip in

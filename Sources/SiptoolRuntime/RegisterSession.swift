@@ -105,7 +105,7 @@ public final class RegisterSession: @unchecked Sendable {
         }
         let box = LateBound<RegisterSession>()
         return SIPClientTransport.open(
-            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.serverHost, tls: options.tls, on: loop,
+            options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls, on: loop,
             connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
         ) { message, bytes, source in box.value?.receive(message, bytes: bytes, from: source) }
         .flatMap { sip in

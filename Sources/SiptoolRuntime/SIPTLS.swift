@@ -14,6 +14,9 @@ public struct TLSClientSettings: Sendable {
     public var insecure = false
     /// Where to append the session secrets in NSS key log format (SSLKEYLOGFILE), if anywhere.
     public var keyLogFile: String?
+    /// The name the server's certificate must carry (and SNI sends) when it is not the host
+    /// dialled: the SIP domain when RFC 3263 found the server through SRV (RFC 5922 §4.1).
+    public var serverName: String?
 
     public init() {}
 }

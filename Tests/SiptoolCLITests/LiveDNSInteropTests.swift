@@ -7,7 +7,8 @@ import Testing
 /// RFC 3263 against a real DNS server: dnsmasq (Debian package dnsmasq-base) serves NAPTR, SRV and A records
 /// for test.siptool.test on 127.0.0.1:15353; `siptool options` and `siptool call` find an in-process
 /// `siptool answer` through them, failing over from a dead first SRV target (a port nobody listens
-/// on: ICMP port unreachable). Ports: SIP 5140-5149, RTP 16900-16999, DNS 15353.
+/// on: ICMP port unreachable), and a TLS server through `_sips._tcp`. Ports: SIP 5140-5149, RTP
+/// 16900-16999, DNS 15353.
 @Suite(.serialized) struct LiveDNSInteropTests {
     static let dnsPort = 15353
 
@@ -92,6 +93,33 @@ import Testing
         #expect(targets.map { $0["transport"] as? String } == ["UDP", "UDP"])
         let firstFailure: String = (targets.first?["failure"] as? String) ?? ""
         #expect(firstFailure.contains("port unreachable"), "\(targets)")
+    }
+
+    /// `--transport tls` to a domain: SRV `_sips._tcp` finds the server, and its certificate is
+    /// checked against the domain (RFC 5922 §4.1): it names only tls.siptool.test, neither the
+    /// SRV target's host nor its address.
+    @Test func tlsTargetsAreFoundThroughSipsSRVAndCheckedAgainstTheDomain() throws {
+        guard let lab = try LiveTLSInteropTests.lab() else { return }
+        defer { lab.remove() }
+        guard let dns = try Self.startDNS(extra: ["--srv-host=_sips._tcp.tls.siptool.test,sip1.test.siptool.test,5144,10,10"]) else { return }
+        defer { dns.stop(SIGTERM) }
+        let answer = try LiveTLSInteropTests.Answer(lab, [
+            "--transport", "tls", "--listen", "127.0.0.1:5144", "--cert", lab.directory + "/domain.pem", "--key", lab.directory + "/domain.key",
+            "--echo", "--calls", "1",
+            "--rtp-ports", "16950-16999",
+        ], name: "dns-tls")
+        let common = ["--transport", "tls", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "--ca", lab.ca]
+        let ping = LiveTLSInteropTests.run(lab, ["options", "--json", "-c", "1"] + common + ["sip:tls.siptool.test"], name: "dns-tls-options")
+        #expect(ping.status == 0, "\(ping.output)")
+        let call = LiveTLSInteropTests.run(lab, ["call", "--json", "--duration", "1s", "--rtp-ports", "16900-16949"] + common + ["sip:echo@tls.siptool.test"], name: "dns-tls-call")
+        _ = answer.finish()
+        #expect(call.status == 0, "\(call.output)")
+        let report = try LiveTLSInteropTests.json(call.output)
+        #expect(report["server"] as? String == "127.0.0.1:5144")
+        let targets = ((report["resolution"] as? [String: Any])?["targets"] as? [[String: Any]]) ?? []
+        #expect(targets.map { $0["transport"] as? String } == ["TLS"])
+        let reason: String = (targets.first?["reason"] as? String) ?? ""
+        #expect(reason.contains("_sips._tcp.tls.siptool.test"), "\(targets)")
     }
 
     @Test func a503FromTheFirstSRVTargetMovesTheCallToTheNext() throws {

@@ -10,7 +10,8 @@ import Testing
 /// Ports: SIP 5130-5139, RTP 16800-16899.
 @Suite(.serialized) struct LiveTLSInteropTests {
     /// The scratch folder with `ca.pem`, `server.pem` and `server.key` (SAN IP:127.0.0.1,
-    /// IP:::1, DNS:localhost), signed by the throwaway CA.
+    /// IP:::1, DNS:localhost), and `domain.pem`/`domain.key` naming only DNS:tls.siptool.test
+    /// (for the RFC 3263 test), signed by the throwaway CA.
     struct Lab {
         let siptool: String
         let directory: String
@@ -35,12 +36,17 @@ import Testing
         let extensions = directory + "/server.ext"
         try "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: extensions, atomically: true, encoding: .utf8)
+        try "subjectAltName=DNS:tls.siptool.test\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: directory + "/domain.ext", atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         let steps: [[String]] = [
             [openssl, "req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", directory + "/ca.pem", "-days", "2", "-subj", "/CN=siptool test CA"],
             [openssl, "req"] + ec + ["-keyout", directory + "/server.key", "-out", directory + "/server.csr", "-subj", "/CN=localhost"],
             [openssl, "x509", "-req", "-in", directory + "/server.csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key",
              "-CAcreateserial", "-out", directory + "/server.pem", "-days", "2", "-extfile", extensions],
+            [openssl, "req"] + ec + ["-keyout", directory + "/domain.key", "-out", directory + "/domain.csr", "-subj", "/CN=tls.siptool.test"],
+            [openssl, "x509", "-req", "-in", directory + "/domain.csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key",
+             "-CAcreateserial", "-out", directory + "/domain.pem", "-days", "2", "-extfile", directory + "/domain.ext"],
         ]
         for step in steps {
             let status = NamespaceInteropTests.run(step, log: directory + "/openssl.log", seconds: 20)

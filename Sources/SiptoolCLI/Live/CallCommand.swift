@@ -96,7 +96,7 @@ enum CallCommand {
                 let first = report.resolution.targets[0]
                 options.serverHost = first.address
                 options.serverPort = first.port
-                options.transport = first.transport == .tcp ? .tcp : .udp
+                options.transport = LiveRouting.kind(first.transport)
                 report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
                 pinnedRoute = report
                 plan = nil
@@ -134,7 +134,8 @@ enum CallCommand {
                         var attempt = current
                         attempt.serverHost = target.address
                         attempt.serverPort = target.port
-                        attempt.transport = target.transport == .tcp ? .tcp : .udp
+                        attempt.transport = LiveRouting.kind(target.transport)
+                        if target.transport == .tls { attempt.tls.serverName = plan.request.host }
                         attempt.connectUDP = more
                         return CallSession.run(attempt, on: loop, log: log)
                     }, failure: Self.failoverReason)
@@ -334,12 +335,11 @@ enum CallCommand {
         } else {
             explicitPort = options.target.port != nil
         }
-        // TLS targets (SIPS, _sips._tcp) are not located by RFC 3263 yet: A/AAAA of the host.
-        guard options.transport != .tls else { return nil }
-        let given: SIPTransportProtocol? = arguments.value("transport").map { $0.lowercased() == "tcp" ? .tcp : .udp }
+        let secure = options.target.scheme.lowercased() == "sips"
+        let transports = LiveRouting.transports(arguments, chosen: options.transport, secure: secure, defaults: [.udp, .tcp])
         return try LiveRouting.plan(
-            host: options.serverHost, explicitPort: explicitPort, transport: given, secure: options.target.scheme.lowercased() == "sips",
-            supported: [.udp, .tcp], arguments, context, command: "call")
+            host: options.serverHost, explicitPort: explicitPort, transport: transports.pinned, secure: secure,
+            supported: transports.supported, arguments, context, command: "call")
     }
 
     /// Why a call attempt against one RFC 3263 target lets the next one be tried (§4.3): no

@@ -10,6 +10,34 @@ enum LiveRouting {
         "dns-server", .value(placeholder: "host[:port]"),
         help: "Nameserver for RFC 3263 (NAPTR/SRV/A) lookups instead of /etc/resolv.conf; SIPTOOL_DNS_SERVER.")
 
+    /// The transports RFC 3263 may use: a transport that was asked for (`--transport`, a profile's
+    /// TCP or TLS, a sips: URI) is pinned (its SRV only, §4.1); otherwise NAPTR chooses among
+    /// `defaults`. TLS is used only when asked for, so a trunk's NAPTR never switches a call to
+    /// TLS unannounced.
+    static func transports(
+        _ arguments: ParsedArguments, chosen: SIPClientTransport.Kind, secure: Bool, defaults: [SIPTransportProtocol]
+    ) -> (pinned: SIPTransportProtocol?, supported: [SIPTransportProtocol]) {
+        guard arguments.value("transport") != nil || secure || chosen != .udp else { return (nil, defaults) }
+        let pinned = Self.transportProtocol(chosen)
+        return (pinned, [pinned])
+    }
+
+    static func transportProtocol(_ kind: SIPClientTransport.Kind) -> SIPTransportProtocol {
+        switch kind {
+        case .udp: .udp
+        case .tcp: .tcp
+        case .tls: .tls
+        }
+    }
+
+    static func kind(_ transport: SIPTransportProtocol) -> SIPClientTransport.Kind {
+        switch transport {
+        case .udp: .udp
+        case .tcp: .tcp
+        case .tls: .tls
+        }
+    }
+
     /// A plan when the server is a domain name without a port (RFC 3263 applies), else nil.
     static func plan(
         host: String, explicitPort: Bool, transport: SIPTransportProtocol?, secure: Bool, supported: [SIPTransportProtocol],

@@ -73,9 +73,12 @@ enum OptionsCommand {
         options.username = arguments.value("username") ?? context.environment("SIPTOOL_USERNAME")
         options.password = try LiveSupport.password(arguments, context, command: command)
         options.userAgent = "siptool/\(SiptoolMain.version)"
-        // RFC 3263 location covers UDP only here; an explicit TCP/TLS goes to A/AAAA.
-        let plan = transport != .udp ? nil : try LiveRouting.plan(
-            host: host, explicitPort: explicitPort, transport: nil, secure: false, supported: [.udp], arguments, context, command: command)
+        // RFC 3263: NAPTR among UDP only, unless --transport (or sips:) pins one.
+        let secure = text.lowercased().hasPrefix("sips:")
+        let transports = LiveRouting.transports(arguments, chosen: transport, secure: secure, defaults: [.udp])
+        let plan = try LiveRouting.plan(
+            host: host, explicitPort: explicitPort, transport: transports.pinned, secure: secure, supported: transports.supported,
+            arguments, context, command: command)
         Interrupt.install()
         let outcome: OptionsOutcome
         let route: RouteReport?
@@ -86,6 +89,8 @@ enum OptionsCommand {
                     var attempt = options
                     attempt.serverHost = target.address
                     attempt.serverPort = target.port
+                    attempt.transport = LiveRouting.kind(target.transport)
+                    if target.transport == .tls { attempt.tls.serverName = plan.request.host }
                     attempt.connectUDP = more
                     return OptionsSession.run(attempt, on: loop)
                 }, failure: Self.failoverReason)

@@ -72,9 +72,10 @@ enum RegisterCommand {
         options.localHost = arguments.value("local-ip")
         options.localPort = try arguments.value("local-port") { (text: String) throws(ValueError) -> Int in try ValueParsers.port(text, allowZero: true) } ?? 0
         options.userAgent = "siptool/\(SiptoolMain.version)"
-        // RFC 3263 location covers UDP only here; an explicit TCP/TLS goes to A/AAAA.
-        let plan = transport != .udp ? nil : try LiveRouting.plan(
-            host: host, explicitPort: explicitPort, transport: nil, secure: aor.scheme.lowercased() == "sips", supported: [.udp],
+        // RFC 3263: NAPTR among UDP only, unless --transport (or sips:) pins one.
+        let transports = LiveRouting.transports(arguments, chosen: transport, secure: secure, defaults: [.udp])
+        let plan = try LiveRouting.plan(
+            host: host, explicitPort: explicitPort, transport: transports.pinned, secure: secure, supported: transports.supported,
             arguments, context, command: command)
         options.transport = transport
         options.tls = try LiveSupport.tlsSettings(arguments, context, transport: transport, command: command)
@@ -89,6 +90,8 @@ enum RegisterCommand {
                     var attempt = options
                     attempt.serverHost = target.address
                     attempt.serverPort = target.port
+                    attempt.transport = LiveRouting.kind(target.transport)
+                    if target.transport == .tls { attempt.tls.serverName = plan.request.host }
                     attempt.connectUDP = more
                     return RegisterSession.run(attempt, on: loop, log: log)
                 }, failure: Self.failoverReason)
