@@ -1,3 +1,4 @@
+import SDP
 import SIPMessages
 import SIPTransaction
 
@@ -23,9 +24,17 @@ public struct SessionRefresh: Hashable, Sendable {
         public var versionChanged: Bool
         /// The Session-Expires value of the request (RFC 4028), if any.
         public var sessionExpires: String?
+        /// Where the offer asks for audio (its first audio stream that is not rejected: the
+        /// effective c= address and the m= port), nil without an offer or without audio. A
+        /// re-INVITE that changes it moves the media (a relay, a transfer): RTP goes there next.
+        public var remoteAudioAddress: String? = nil
+        public var remoteAudioPort: Int? = nil
 
-        /// The far end holds the call: it will not take our media (we stop sending).
-        public var heldByRemote: Bool { self.remoteDirection == "sendonly" || self.remoteDirection == "inactive" }
+        /// The far end holds the call: it will not take our media (we stop sending). c=0.0.0.0 is
+        /// the older way to say so (RFC 3264 §8.4 still asks answerers to accept it).
+        public var heldByRemote: Bool {
+            self.remoteDirection == "sendonly" || self.remoteDirection == "inactive" || self.remoteAudioAddress == "0.0.0.0"
+        }
     }
 
     /// Our current session description.
@@ -58,10 +67,17 @@ public struct SessionRefresh: Hashable, Sendable {
                 versionChanged = true
             }
         }
-        let change = Change(
+        var change = Change(
             method: request.method, hadOffer: hadOffer, remoteDirection: remote, localDirection: self.direction,
             localVersion: Self.version(in: self.sdp) ?? "?", versionChanged: versionChanged,
             sessionExpires: request.headers.first(.sessionExpires))
+        if hadOffer, let offer = try? SessionDescription.parse(request.body),
+            let audio = offer.media.first(where: { $0.mediaType == .audio && $0.port != 0 }),
+            let connection = offer.effectiveConnections(of: audio).first
+        {
+            change.remoteAudioAddress = connection.address
+            change.remoteAudioPort = audio.port
+        }
         return (self.sdp, change)
     }
 

@@ -352,6 +352,9 @@ public final class AnswerService: @unchecked Sendable {
             case .remoteRefresh(let change):
                 self.active[callID]?.record.refreshes.append(change)
                 self.active[callID]?.media?.paused = change.heldByRemote
+                if let address = change.remoteAudioAddress, let port = change.remoteAudioPort {
+                    self.active[callID]?.media?.moveRemote(to: address, port: port)
+                }
             }
         }
     }

@@ -99,7 +99,8 @@ public struct CallOutcome: Sendable {
     public var interrupted = false
     public var rtpSent = 0
     public var rtpReceived = 0
-    /// The address the far end's SDP gave for its RTP, and where its packets came from.
+    /// The address the far end's SDP gave for its RTP (the latest one, when a re-INVITE moved it),
+    /// and where its packets came from.
     public var announcedMedia: String?
     /// The codec we send, as the answer names it ("PCMU/8000", "G722/8000").
     public var codec: String?
@@ -313,6 +314,11 @@ public final class CallSession: @unchecked Sendable {
                 self.outcome.remoteRefreshes.append(change)
                 self.mark(Self.describe(change))
                 self.media.paused = change.heldByRemote
+                if let address = change.remoteAudioAddress, let port = change.remoteAudioPort, self.media.moveRemote(to: address, port: port) {
+                    let moved = Addressing.hostPort(address, port)
+                    self.mark("the far end moved its media to \(moved): RTP goes there now")
+                    self.outcome.announcedMedia = moved
+                }
             case .refreshUnacknowledged:
                 self.mark("no ACK for our 200 to the far end's re-INVITE within 64*T1: hanging up (RFC 3261 §13.3.1.4)")
             case .unsupportedRequirement(let response, let options):

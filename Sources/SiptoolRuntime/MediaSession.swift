@@ -144,6 +144,20 @@ public final class MediaSession: @unchecked Sendable {
         }
     }
 
+    /// The far end moved its media (a re-INVITE or UPDATE offered another address or port):
+    /// RTP goes there from now on, and where its packets come from is learned again. True when
+    /// the address changed.
+    @discardableResult
+    public func moveRemote(to address: String, port: Int) -> Bool {
+        self.loop.preconditionInEventLoop()
+        guard address != "0.0.0.0", address != "::", let moved = try? SocketAddress(ipAddress: address, port: port), moved != self.announced else {
+            return false
+        }
+        self.announced = moved
+        self.learned = nil
+        return true
+    }
+
     /// The address RTP goes to now.
     public var destination: SocketAddress? { self.symmetric ? (self.learned ?? self.announced) : self.announced }
 

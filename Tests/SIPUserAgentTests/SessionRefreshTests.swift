@@ -53,6 +53,7 @@ import Testing
         #expect(ok.headers.first(.require) == "timer")
         let change = try #require(Self.changes(first).first)
         #expect(change.method == .invite && !change.versionChanged && change.localVersion == "1" && !change.heldByRemote)
+        #expect(change.remoteAudioAddress == "198.51.100.20" && change.remoteAudioPort == 30000, "where the offer wants audio")
         #expect(call.dialog?.remoteTarget.raw == "sip:bob@198.51.100.21:5070", "target refreshed from the re-INVITE's Contact")
         // Its ACK is absorbed; a retransmission of the re-INVITE gets the same 200.
         #expect(T.sent(call.receive(.request(Self.fromFarEnd(.ack, cseq: 10, branch: "r1a", dialog: dialog)))).isEmpty)
@@ -79,6 +80,11 @@ import Testing
         let bare = call.receive(.request(Self.fromFarEnd(.update, cseq: 13, branch: "r4", dialog: dialog)))
         #expect(T.sentResponses(bare).first?.statusCode == 200)
         #expect(Self.changes(bare).first?.versionChanged == false)
+
+        // The old way to hold (RFC 2543): c=0.0.0.0.
+        let zeroHold = call.receive(.request(Self.fromFarEnd(.invite, cseq: 14, branch: "r6", dialog: dialog,
+                                                             sdp: "v=0\r\no=far 9 10 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n")))
+        #expect(Self.changes(zeroHold).first?.heldByRemote == true)
 
         // A CSeq lower than the last one is out of order: 500 (§12.2.2).
         let stale = call.receive(.request(Self.fromFarEnd(.invite, cseq: 5, branch: "r5", dialog: dialog, sdp: Self.remoteSDP)))

@@ -63,16 +63,19 @@ import Testing
         guard let sipp = self.sipp() else { return }
         let logPath = "/tmp/siptool-live-reinvite.log"
         let uas = try InteropTests.start([sipp, "-sf", SourceTree.root + "/scenarios/sipp/uas-reinvite.xml", "-i", "127.0.0.1", "-p", "5151",
-                                          "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17020"], log: logPath)
+                                          "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17020", "-set", "moved_port", "17030"], log: logPath)
         defer { uas.stop(SIGTERM, seconds: 5) }
         usleep(400_000)
-        let run = Run(["call", "--json", "--duration", "3s", "--rtp-ports", "17100-17149", "sip:refresh@127.0.0.1:5151"])
+        let pcap = "/tmp/siptool-live-reinvite-\(getpid()).pcap"
+        defer { unlink(pcap) }
+        let run = Run(["call", "--json", "--duration", "3s", "--rtp-ports", "17100-17149", "--pcap", pcap, "sip:refresh@127.0.0.1:5151"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let report = try self.json(run)
+        #expect((report["rtp"] as? [String: Any])?["announced_remote"] as? String == "127.0.0.1:17030", "the latest media address")
         #expect(report["answered"] as? Bool == true)
         let refreshes = report["remote_refreshes"] as? [[String: Any]] ?? []
-        #expect(refreshes.count == 2, "\(refreshes)")
-        if refreshes.count == 2 {
+        #expect(refreshes.count == 3, "\(refreshes)")
+        if refreshes.count == 3 {
             #expect(refreshes[0]["method"] as? String == "INVITE")
             #expect(refreshes[0]["session_expires"] as? String == "90;refresher=uac")
             #expect(refreshes[0]["version_changed"] as? Bool == false)
@@ -83,6 +86,16 @@ import Testing
             #expect(refreshes[1]["held_by_remote"] as? Bool == true)
         }
         #expect(self.labels(report).contains { $0.hasPrefix("re-INVITE from the far end (a=sendonly") }, "\(self.labels(report))")
+        // The third moved the media: our RTP goes to the new port from then on.
+        #expect(self.labels(report).contains("the far end moved its media to 127.0.0.1:17030: RTP goes there now"), "\(self.labels(report))")
+        if let tshark = InteropTests.tool("tshark") {
+            let out = "/tmp/siptool-live-reinvite-\(getpid()).txt"
+            defer { unlink(out) }
+            let child = try InteropTests.start([tshark, "-r", pcap, "-Y", "udp.dstport == 17030", "-T", "fields", "-e", "udp.srcport"], log: out)
+            child.wait(seconds: 30)
+            let sent = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).filter { $0.hasPrefix("171") }
+            #expect(sent.count > 10, "RTP from our port to the moved port: \(sent.count) packets")
+        }
         #expect(self.exitStatus(uas, seconds: 10) == 0, "\(self.log(logPath))")
     }
 
