@@ -45,7 +45,7 @@ import Testing
     @Test func optionsFollowsNAPTRAndSRVAndFailsOverFromADeadTarget() throws {
         guard let dns = try Self.startDNS() else { return }
         defer { dns.stop(SIGTERM) }
-        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "4s"])
+        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "10s"])
         let run = Run(["options", "--json", "-c", "1", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:test.siptool.test"])
         _ = answer.result()
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
@@ -66,7 +66,7 @@ import Testing
         #expect(targets.last?["failure"] is NSNull)
 
         // The text report shows the chosen target and the chain on one line.
-        let answer2 = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "4s"])
+        let answer2 = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5141", "--run-for", "10s"])
         let text = Run(["options", "-c", "1", "sip:test.siptool.test"], environment: ["SIPTOOL_DNS_SERVER": "127.0.0.1:\(Self.dnsPort)"])
         _ = answer2.result()
         #expect(text.status == 0, "\(text.stdout)\n\(text.stderr)")
@@ -156,7 +156,7 @@ import Testing
         }
         // The live target is the first one here: start it before the DNS server so it is surely
         // listening when the OPTIONS leaves (a busy machine can be slow to start it).
-        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5143", "--run-for", "4s"])
+        let answer = LiveAnswerInteropTests.Background(["answer", "--listen", "127.0.0.1:5143", "--run-for", "10s"])
         guard let dns = try Self.startDNS(extra: records) else { return }
         defer { dns.stop(SIGTERM) }
         let run = Run(["options", "--json", "-c", "1", "--dns-server", "127.0.0.1:\(Self.dnsPort)", "big.siptool.test"])
