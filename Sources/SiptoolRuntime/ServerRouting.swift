@@ -26,6 +26,45 @@ public struct RouteReport: Sendable {
     public var chosen: SIPServerTarget? { self.attempts.last?.target }
 }
 
+/// The options of a live command (call, options, register) that RFC 3263 can aim at a server.
+public protocol RoutableOptions: Sendable {
+    var serverHost: String { get set }
+    var serverPort: Int { get set }
+    var transport: SIPClientTransport.Kind { get set }
+    var tls: TLSClientSettings { get set }
+    var connectUDP: Bool { get set }
+}
+
+extension RoutableOptions {
+    /// These options aimed at one RFC 3263 target of `domain`: its address, port and transport;
+    /// over TLS the certificate is checked against the domain, which SNI carries (RFC 5922
+    /// §4.1); with more targets to follow, UDP is connected so an ICMP error shows at once.
+    public func aimed(at target: SIPServerTarget, domain: String, moreFollow: Bool) -> Self {
+        var aimed = self
+        aimed.serverHost = target.address
+        aimed.serverPort = target.port
+        aimed.transport = SIPClientTransport.Kind(target.transport)
+        if target.transport == .tls { aimed.tls.serverName = domain }
+        aimed.connectUDP = moreFollow
+        return aimed
+    }
+}
+
+extension CallOptions: RoutableOptions {}
+extension OptionsRunOptions: RoutableOptions {}
+extension RegisterOptions: RoutableOptions {}
+
+extension SIPClientTransport.Kind {
+    /// The client transport for an RFC 3263 transport.
+    public init(_ transport: SIPTransportProtocol) {
+        switch transport {
+        case .udp: self = .udp
+        case .tcp: self = .tcp
+        case .tls: self = .tls
+        }
+    }
+}
+
 /// A command's result together with its route when RFC 3263 was used.
 public struct Routed<Outcome: Sendable>: Sendable {
     public var outcome: Outcome

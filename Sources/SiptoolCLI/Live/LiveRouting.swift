@@ -30,14 +30,6 @@ enum LiveRouting {
         }
     }
 
-    static func kind(_ transport: SIPTransportProtocol) -> SIPClientTransport.Kind {
-        switch transport {
-        case .udp: .udp
-        case .tcp: .tcp
-        case .tls: .tls
-        }
-    }
-
     /// A plan when the server is a domain name without a port (RFC 3263 applies), else nil.
     static func plan(
         host: String, explicitPort: Bool, transport: SIPTransportProtocol?, secure: Bool, supported: [SIPTransportProtocol],

@@ -86,13 +86,7 @@ enum OptionsCommand {
             let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<OptionsOutcome>> in
                 guard let plan else { return OptionsSession.run(options, on: loop).map { Routed(outcome: $0, route: nil) } }
                 return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
-                    var attempt = options
-                    attempt.serverHost = target.address
-                    attempt.serverPort = target.port
-                    attempt.transport = LiveRouting.kind(target.transport)
-                    if target.transport == .tls { attempt.tls.serverName = plan.request.host }
-                    attempt.connectUDP = more
-                    return OptionsSession.run(attempt, on: loop)
+                    OptionsSession.run(options.aimed(at: target, domain: plan.request.host, moreFollow: more), on: loop)
                 }, failure: Self.failoverReason)
             }
             outcome = routed.outcome

@@ -87,13 +87,7 @@ enum RegisterCommand {
             let routed = try LiveSupport.onEventLoop { loop -> EventLoopFuture<Routed<RegisterOutcome>> in
                 guard let plan else { return RegisterSession.run(options, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
                 return ServerRouting.run(plan, on: loop, attempt: { [options] target, more in
-                    var attempt = options
-                    attempt.serverHost = target.address
-                    attempt.serverPort = target.port
-                    attempt.transport = LiveRouting.kind(target.transport)
-                    if target.transport == .tls { attempt.tls.serverName = plan.request.host }
-                    attempt.connectUDP = more
-                    return RegisterSession.run(attempt, on: loop, log: log)
+                    RegisterSession.run(options.aimed(at: target, domain: plan.request.host, moreFollow: more), on: loop, log: log)
                 }, failure: Self.failoverReason)
             }
             outcome = routed.outcome
