@@ -367,6 +367,14 @@ import Testing
         let contact = try #require(registration["contact"] as? String)
         #expect(contact.contains("@\(json["local"] as? String ?? "?")"), "\(contact) vs \(json["local"] ?? "?")")
 
+        // Over TCP: the REGISTER and the INVITE each on a connection of their own.
+        let (tcpStatus, tcpJSON) = try self.liveCall(peers, name: "registered-tcp", user: "1002", password: "s3cret-1002", number: "+15550011234", answered: true,
+                                                     extra: ["--register", "--transport", "tcp"])
+        #expect(tcpStatus == 0, "\(tcpJSON["verdict_reason"] ?? "")")
+        #expect((tcpJSON["registration"] as? [String: Any])?["registered"] as? Bool == true)
+        #expect((tcpJSON["registration"] as? [String: Any])?["unregistered"] as? Bool == true)
+        #expect(tcpJSON["transport"] as? String == "TCP", "\(tcpJSON["transport"] ?? "?")")
+
         let (wrong, wrongJSON) = try self.liveCall(peers, name: "register-wrong", user: "1002", password: "not-it", number: "+15550011234", extra: ["--register"])
         #expect(wrong == 1)
         #expect(wrongJSON["failure"] as? String == "registration-failed")

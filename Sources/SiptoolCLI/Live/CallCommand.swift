@@ -57,7 +57,7 @@ enum CallCommand {
             OptionSpec("follow-redirects", help: "On a 3xx, call the first Contact of the redirect (a new INVITE, new Call-ID; at most 5 hops, loops refused)."),
             OptionSpec("pcap", .value(placeholder: "file"), help: "Write every SIP and RTP packet of the call to this pcap (readable by tshark and siptool diagnose)."),
             OptionSpec("no-symmetric-rtp", help: "Send RTP only to the SDP address, even when the far end's packets come from elsewhere."),
-            OptionSpec("register", help: "REGISTER with the trunk first (same credentials and local port), remove the binding after the call."),
+            OptionSpec("register", help: "REGISTER with the trunk first (same credentials; over UDP the same local port), remove the binding after the call."),
             OptionSpec("realtime", help: "Pace RTP on a real-time (SCHED_FIFO) thread: steadier timing on a busy machine; needs root or CAP_SYS_NICE."),
             OptionSpec("concurrent", .value(placeholder: "count"), help: "Place this many calls at once (a load test); prints a summary."),
             OptionSpec("rate", .value(placeholder: "calls/s"), help: "With --concurrent: how many calls to start per second.", default: "50"),
@@ -94,9 +94,7 @@ enum CallCommand {
             do {
                 var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(routing, on: loop) }
                 let first = report.resolution.targets[0]
-                options.serverHost = first.address
-                options.serverPort = first.port
-                options.transport = LiveRouting.kind(first.transport)
+                options = options.aimed(at: first, domain: routing.request.host, moreFollow: false)
                 report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
                 pinnedRoute = report
                 plan = nil
@@ -105,9 +103,6 @@ enum CallCommand {
             }
         }
         if arguments.flag("register") {
-            guard options.transport == .udp else {
-                throw CLIError.usage("--register works over UDP only for now; drop --register or use --transport udp.", command: "call")
-            }
             let registered = try Self.register(&options, log: log)
             registration = registered
             guard registered.outcome.registered else {
@@ -131,13 +126,7 @@ enum CallCommand {
                 let routed = try LiveSupport.onEventLoop(realtime: arguments.flag("realtime"), context: context) { [current, currentPlan] loop -> EventLoopFuture<Routed<CallOutcome>> in
                     guard let plan = currentPlan else { return CallSession.run(current, on: loop, log: log).map { Routed(outcome: $0, route: nil) } }
                     return ServerRouting.run(plan, on: loop, attempt: { [current] target, more in
-                        var attempt = current
-                        attempt.serverHost = target.address
-                        attempt.serverPort = target.port
-                        attempt.transport = LiveRouting.kind(target.transport)
-                        if target.transport == .tls { attempt.tls.serverName = plan.request.host }
-                        attempt.connectUDP = more
-                        return CallSession.run(attempt, on: loop, log: log)
+                        CallSession.run(current.aimed(at: target, domain: plan.request.host, moreFollow: more), on: loop, log: log)
                     }, failure: Self.failoverReason)
                 }
                 outcome = routed.outcome
@@ -230,11 +219,12 @@ enum CallCommand {
         }
     }
 
-    /// REGISTERs the call's From user with the trunk before the call, on the local port the call
-    /// will use (chosen now when none was given), so the registered contact is where the INVITE
-    /// comes from.
+    /// REGISTERs the call's From user with the trunk before the call, over the call's transport.
+    /// Over UDP from the local port the call will use (chosen now when none was given), so the
+    /// registered contact is where the INVITE comes from; over TCP and TLS each opens its own
+    /// connection (the registrar binds the account; its Contact names the first connection).
     static func register(_ options: inout CallOptions, log: PacketLog) throws -> Registered {
-        if options.localPort == 0 { options.localPort = try LiveSupport.freeUDPPort(host: options.localHost) }
+        if options.transport == .udp && options.localPort == 0 { options.localPort = try LiveSupport.freeUDPPort(host: options.localHost) }
         var register = RegisterOptions(
             registrar: SIPURI(host: options.fromDomain), serverHost: options.serverHost, serverPort: options.serverPort,
             user: options.fromUser, domain: options.fromDomain)
@@ -244,6 +234,8 @@ enum CallCommand {
         register.localHost = options.localHost
         register.localPort = options.localPort
         register.userAgent = options.userAgent
+        register.transport = options.transport
+        register.tls = options.tls
         let outcome: RegisterOutcome
         do {
             outcome = try LiveSupport.onEventLoop { loop in RegisterSession.run(register, on: loop, log: log) }
