@@ -39,6 +39,13 @@ import Testing
         }
     }
 
+    /// Waits (at most `seconds`) until something listens on 127.0.0.1:`port` (UDP: bound; TCP:
+    /// accepting), so a test starts when its peer is ready rather than after a guessed pause.
+    static func waitUntilListening(_ port: Int, udp: Bool = true, seconds: Double = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && !LiveAnswerInteropTests.Background.isListening(port: UInt16(port), udp: udp) { usleep(20_000) }
+    }
+
     /// Starts `arguments` with stdout and stderr appended to `log`; the caller stops it.
     static func start(_ arguments: [String], log: String) throws -> Child {
         var actions = posix_spawn_file_actions_t()

@@ -28,10 +28,19 @@ import Testing
             }
         }
 
-        /// True when something holds `port` on 127.0.0.1: a UDP bind fails with EADDRINUSE, or
-        /// a TCP connect succeeds.
+        /// True when something holds `port` on 127.0.0.1 (or on every address): a UDP socket in
+        /// /proc/net/udp (reading it cannot race the program binding the port, as a test bind
+        /// could), or a TCP connect succeeds.
         static func isListening(port: UInt16, udp: Bool) -> Bool {
-            let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+            if udp {
+                let hexPort = ":" + String(port, radix: 16, uppercase: true).leftPadded(to: 4)
+                let table = (try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8)) ?? ""
+                return table.split(separator: "\n").dropFirst().contains { line in
+                    let local = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? ""
+                    return local.hasSuffix(hexPort) && (local.hasPrefix("0100007F") || local.hasPrefix("00000000"))
+                }
+            }
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard descriptor >= 0 else { return false }
             defer { close(descriptor) }
             var address = sockaddr_in()
@@ -39,11 +48,9 @@ import Testing
             address.sin_port = port.bigEndian
             address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
             let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    udp ? bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) : connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            return udp ? (result != 0 && errno == EADDRINUSE) : result == 0
+            return result == 0
         }
 
         func result(seconds: Int = 30) -> Run? {
@@ -148,5 +155,12 @@ import Testing
         #expect((replies.first?["allow"] as? String)?.contains("INVITE") == true)
         #expect((report["nat"] as? String)?.contains("no NAT") == true)
         _ = answer.result()
+    }
+}
+
+extension String {
+    /// The string with zeros in front up to `width` characters.
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - self.count)) + self
     }
 }

@@ -21,7 +21,7 @@ import Testing
         guard let sipp = self.sipp() else { return }
         let uas = try InteropTests.start([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", "5110", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17560"], log: "/tmp/siptool-live-uas.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
+        InteropTests.waitUntilListening(5110)
         let pcap = "/tmp/siptool-live-\(getpid()).pcap"
         defer { unlink(pcap) }
         let run = Run(["call", "--json", "--duration", "2s", "--rtp-ports", "17500-17549", "--pcap", pcap, "sip:echo@127.0.0.1:5110"])
@@ -56,7 +56,7 @@ import Testing
         guard let sipp = self.sipp() else { return }
         let uas = try InteropTests.start([sipp, "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", "5111", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17580"], log: "/tmp/siptool-live-tcp.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
+        usleep(400_000)  // (a probe connection would count as a caller for SIPp)
         let pcap = "/tmp/siptool-live-tcp-\(getpid()).pcap"
         defer { unlink(pcap) }
         let run = Run(["call", "--json", "-t", "tcp", "--duration", "1s", "--rtp-ports", "17500-17549", "--pcap", pcap, "sip:echo@127.0.0.1:5111"])
@@ -78,7 +78,7 @@ import Testing
         let scenario = SourceTree.root + "/scenarios/sipp/uas-busy.xml"
         let uas = try InteropTests.start([sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", "5112", "-m", "1", "-nostdin"], log: "/tmp/siptool-live-busy.log")
         defer { uas.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
+        InteropTests.waitUntilListening(5112)
         let run = Run(["call", "--json", "--rtp-ports", "17500-17549", "sip:busy@127.0.0.1:5112"])
         #expect(run.status == 1)
         let report = try self.json(run)

@@ -34,7 +34,7 @@ import Testing
             "--host-record=sip2.test.siptool.test,127.0.0.1",
         ] + extra
         let child = try InteropTests.start(arguments, log: "/tmp/siptool-dnsmasq.log")
-        usleep(500_000)  // let it bind
+        InteropTests.waitUntilListening(Self.dnsPort)
         return child
     }
 

@@ -13,7 +13,7 @@ import Testing
         let scenario = SourceTree.root + "/scenarios/sipp/registrar-auth.xml"
         let registrar = try InteropTests.start([sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-m", "1", "-nostdin"], log: "/tmp/siptool-registrar-\(port).log")
         defer { registrar.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
+        InteropTests.waitUntilListening(port)
         let run = Run(["register", "--json", "--registrar", "127.0.0.1:\(port)", "1001@siptool.test"], environment: ["SIPTOOL_PASSWORD": password])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\n\(run.stderr)")
         return (run, json)

@@ -35,6 +35,16 @@ import Testing
 
     func log(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
+    /// SIPp on 127.0.0.1:`port` with `scenario` (a file of scenarios/sipp, or nil for the built-in
+    /// UAS) for `calls` calls; returns once it holds its port (at most 10 s), not after a guess.
+    func startSIPp(_ sipp: String, scenario: String?, port: Int, calls: Int = 1, extra: [String], log: String) throws -> InteropTests.Child {
+        let script = scenario.map { ["-sf", SourceTree.root + "/scenarios/sipp/" + $0] } ?? ["-sn", "uas"]
+        let child = try InteropTests.start(
+            [sipp] + script + ["-i", "127.0.0.1", "-p", "\(port)", "-m", "\(calls)", "-nostdin"] + extra, log: log)
+        InteropTests.waitUntilListening(port)
+        return child
+    }
+
     func labels(_ report: [String: Any]) -> [String] {
         (report["timeline"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
     }
@@ -42,10 +52,8 @@ import Testing
     @Test func reliableRingingIsPrackedOnceBeforeTheAnswer() throws {
         guard let sipp = self.sipp() else { return }
         let logPath = "/tmp/siptool-live-prack.log"
-        let uas = try InteropTests.start([sipp, "-sf", SourceTree.root + "/scenarios/sipp/uas-100rel.xml", "-i", "127.0.0.1", "-p", "5150",
-                                          "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17000"], log: logPath)
+        let uas = try self.startSIPp(sipp, scenario: "uas-100rel.xml", port: 5150, extra: ["-rtp_echo", "-mp", "17000"], log: logPath)
         defer { uas.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
         let run = Run(["call", "--json", "--duration", "2s", "--rtp-ports", "17100-17149", "sip:prack@127.0.0.1:5150"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let report = try self.json(run)
@@ -62,10 +70,9 @@ import Testing
     @Test func reInvitesForRefreshAndHoldAreAnsweredWithOurSDP() throws {
         guard let sipp = self.sipp() else { return }
         let logPath = "/tmp/siptool-live-reinvite.log"
-        let uas = try InteropTests.start([sipp, "-sf", SourceTree.root + "/scenarios/sipp/uas-reinvite.xml", "-i", "127.0.0.1", "-p", "5151",
-                                          "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17020", "-set", "moved_port", "17030"], log: logPath)
+        let uas = try self.startSIPp(
+            sipp, scenario: "uas-reinvite.xml", port: 5151, extra: ["-rtp_echo", "-mp", "17020", "-set", "moved_port", "17030"], log: logPath)
         defer { uas.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
         let pcap = "/tmp/siptool-live-reinvite-\(getpid()).pcap"
         defer { unlink(pcap) }
         let run = Run(["call", "--json", "--duration", "3s", "--rtp-ports", "17100-17149", "--pcap", pcap, "sip:refresh@127.0.0.1:5151"])
@@ -103,13 +110,11 @@ import Testing
         guard let sipp = self.sipp() else { return }
         let redirectLog = "/tmp/siptool-live-redirect.log"
         let secondLog = "/tmp/siptool-live-redirect-uas.log"
-        let redirect = try InteropTests.start([sipp, "-sf", SourceTree.root + "/scenarios/sipp/uas-redirect.xml", "-i", "127.0.0.1", "-p", "5152",
-                                               "-m", "2", "-nostdin", "-key", "redirect_to", "sip:second@127.0.0.1:5153"], log: redirectLog)
+        let redirect = try self.startSIPp(
+            sipp, scenario: "uas-redirect.xml", port: 5152, calls: 2, extra: ["-key", "redirect_to", "sip:second@127.0.0.1:5153"], log: redirectLog)
         defer { redirect.stop(SIGTERM, seconds: 5) }
-        let second = try InteropTests.start([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", "5153", "-m", "1", "-nostdin", "-rtp_echo", "-mp", "17040"],
-                                            log: secondLog)
+        let second = try self.startSIPp(sipp, scenario: nil, port: 5153, extra: ["-rtp_echo", "-mp", "17040"], log: secondLog)
         defer { second.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
 
         // Without --follow-redirects: the Contact is reported, the call is not answered.
         let reported = Run(["call", "--json", "--rtp-ports", "17100-17149", "sip:first@127.0.0.1:5152"])
@@ -140,10 +145,9 @@ import Testing
         guard let sipp = self.sipp() else { return }
         let logPath = "/tmp/siptool-live-redirect-loop.log"
         // Every INVITE is redirected to sip:again@...: the second time is a loop.
-        let redirect = try InteropTests.start([sipp, "-sf", SourceTree.root + "/scenarios/sipp/uas-redirect.xml", "-i", "127.0.0.1", "-p", "5154",
-                                               "-m", "2", "-nostdin", "-key", "redirect_to", "sip:again@127.0.0.1:5154"], log: logPath)
+        let redirect = try self.startSIPp(
+            sipp, scenario: "uas-redirect.xml", port: 5154, calls: 2, extra: ["-key", "redirect_to", "sip:again@127.0.0.1:5154"], log: logPath)
         defer { redirect.stop(SIGTERM, seconds: 5) }
-        usleep(400_000)
         let run = Run(["call", "--json", "--follow-redirects", "--rtp-ports", "17100-17149", "sip:start@127.0.0.1:5154"])
         #expect(run.status == 1)
         let report = try self.json(run)
