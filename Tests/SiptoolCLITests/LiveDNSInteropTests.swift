@@ -122,6 +122,25 @@ import Testing
         #expect(reason.contains("_sips._tcp.tls.siptool.test"), "\(targets)")
     }
 
+    /// `--concurrent` resolves the trunk once (RFC 3263) and sends every call to the first target.
+    @Test func aLoadTestResolvesOnceAndCallsTheFirstTarget() throws {
+        guard let dns = try Self.startDNS(extra: ["--srv-host=_sip._udp.load.siptool.test,sip1.test.siptool.test,5141,10,10"]) else { return }
+        defer { dns.stop(SIGTERM) }
+        let echo = LiveAnswerInteropTests.Background(["answer", "--json", "--listen", "127.0.0.1:5141", "--echo", "--calls", "2", "--rtp-ports", "16950-16999"])
+        let load = Run([
+            "call", "--json", "--concurrent", "2", "--rate", "10", "--duration", "1s", "--rtp-ports", "16900-16949",
+            "--dns-server", "127.0.0.1:\(Self.dnsPort)", "sip:echo@load.siptool.test",
+        ])
+        _ = echo.result()
+        #expect(load.status == 0, "\(load.stdout)\n\(load.stderr)")
+        let report = try self.json(load)
+        #expect(report["passed"] as? Int == 2)
+        #expect(report["server"] as? String == "127.0.0.1:5141")
+        let resolution = try #require(report["resolution"] as? [String: Any], "\(report)")
+        #expect(resolution["method"] as? String == "rfc3263")
+        #expect(resolution["chosen"] as? Int == 0)
+    }
+
     @Test func a503FromTheFirstSRVTargetMovesTheCallToTheNext() throws {
         guard let dns = try Self.startDNS() else { return }
         defer { dns.stop(SIGTERM) }

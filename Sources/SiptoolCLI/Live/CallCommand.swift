@@ -81,7 +81,21 @@ enum CallCommand {
                 return value
             } ?? 50
             guard arguments.value("record") == nil else { throw CLIError.usage("--record records one call; it cannot be used with --concurrent.", command: "call") }
-            return try CallLoad.run(options, count: count, rate: rate, arguments: arguments, context: context)
+            // RFC 3263 once for the whole load: every call goes to the first target (a load test
+            // measures one server; failing over call by call would mix servers in the figures).
+            var route: RouteReport?
+            if let plan = try Self.routingPlan(options, arguments, context) {
+                do {
+                    var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(plan, on: loop) }
+                    let first = report.resolution.targets[0]
+                    options = options.aimed(at: first, domain: plan.request.host, moreFollow: false)
+                    report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
+                    route = report
+                } catch {
+                    throw LiveSupport.cliError(error)
+                }
+            }
+            return try CallLoad.run(options, count: count, rate: rate, route: route, arguments: arguments, context: context)
         }
         var plan = try Self.routingPlan(options, arguments, context)
         let log = PacketLog()

@@ -21,7 +21,7 @@ enum CallLoad {
         }
     }
 
-    static func run(_ options: CallOptions, count: Int, rate: Double, arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
+    static func run(_ options: CallOptions, count: Int, rate: Double, route: RouteReport?, arguments: ParsedArguments, context: CommandContext) throws -> ExitCode {
         let log = PacketLog(limit: 20_000_000)
         Interrupt.install()
         // Three sockets per call (SIP, RTP, RTCP), opened before the first call starts sending.
@@ -89,6 +89,8 @@ enum CallLoad {
                 ("target", .string(options.target.raw)),
                 ("calls", .int(count)),
                 ("rate_per_second", .number(rate, decimals: 2)),
+                ("server", .string(Addressing.hostPort(options.serverHost, options.serverPort))),
+                ("resolution", LiveRouting.json(route)),
                 ("answered", .int(collector.outcomes.filter(\.answered).count)),
                 ("passed", .int(passed)),
                 ("failures", .array(verdicts.sorted { $0.value > $1.value }.map { .object([("reason", .string($0.key)), ("calls", .int($0.value))]) })),
@@ -101,7 +103,8 @@ enum CallLoad {
                 ("max_delta_ms_max", .number(maxDeltas.max())),
             ]).serialized() + "\n")
         } else {
-            var out = context.style.bold("\(count) calls to \(options.target.raw)") + " at \(DiagnoseRendering.fixed(rate, 1))/s\n"
+            var out = LiveRouting.text(route)
+            out += context.style.bold("\(count) calls to \(options.target.raw)") + " at \(DiagnoseRendering.fixed(rate, 1))/s\n"
             out += "  answered \(collector.outcomes.filter(\.answered).count), passed (audio both ways) \(passed)\n"
             for (reason, calls) in verdicts.sorted(by: { $0.value > $1.value }) { out += "  \(calls) x \(reason)\n" }
             if !sentStreams.isEmpty {
