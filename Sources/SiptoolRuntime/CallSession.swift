@@ -210,7 +210,10 @@ public final class CallSession: @unchecked Sendable {
                     let session = CallSession(loop: loop, options: options, log: log, server: server, sip: sip, media: media, localHost: localHost)
                     box.value = session
                     session.begin()
-                    return session.promise.futureResult
+                    // The session owns its sockets, but only the sockets' closures reach it: when the server
+                    // closes a TCP or TLS connection, those go, and so would the session with its promise
+                    // unfulfilled. The result's own callback keeps it until it has finished.
+                    return session.promise.futureResult.always { _ in withExtendedLifetime(session) {} }
                 }
         }
     }
@@ -267,7 +270,7 @@ public final class CallSession: @unchecked Sendable {
     /// An error the UDP socket reported (ECONNREFUSED: an ICMP port unreachable came back).
     func transportError(_ error: Error) {
         guard !self.finished, self.call.phase != .ended else { return }
-        self.mark("ICMP error from \(self.outcome.server): \(Self.describe(error))")
+        self.mark("\(Self.transportErrorLabel(self.sip.kind)) \(self.outcome.server): \(Self.describe(error))")
         self.handle(self.call.transportFailed())
         if self.call.phase == .ended, !self.outcome.answered { self.loop.scheduleTask(in: .milliseconds(50)) { [weak self] in self?.finish() } }
     }
@@ -275,7 +278,17 @@ public final class CallSession: @unchecked Sendable {
     /// "port unreachable (connection refused)" for ECONNREFUSED, else the error's own words.
     static func describe(_ error: Error) -> String {
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "port unreachable (connection refused): nothing listens there" }
-        return "\(error)"
+        if let error = error as? IOError, error.errnoCode == ECONNRESET { return "the server reset the connection (it closed it without reading everything we sent)" }
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_REQUIRED") || text.contains("certificate required") {
+            return "the server requires a client certificate (mutual TLS; TLS alert certificate_required): give --cert and --key"
+        }
+        return text
+    }
+
+    /// How a transport error is introduced: ICMP for UDP, the connection for TCP and TLS.
+    static func transportErrorLabel(_ kind: SIPClientTransport.Kind) -> String {
+        kind == .udp ? "ICMP error from" : "connection to"
     }
 
     private func send(_ message: SIPMessage) {

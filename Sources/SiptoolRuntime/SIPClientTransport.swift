@@ -83,7 +83,7 @@ public final class SIPClientTransport: @unchecked Sendable {
                             try channel.pipeline.syncOperations.addHandler(handler)
                             try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake))
                         }
-                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(server: server, receive: receive))
+                        try channel.pipeline.syncOperations.addHandler(SIPStreamHandler(server: server, receive: receive, onClosed: onError))
                     }
                 }
             if localPort != 0 || localHost != "0.0.0.0" {
@@ -141,10 +141,20 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private var parser = SIPStreamParser()
     private let server: SocketAddress
     private let receive: SIPClientTransport.Receiver
+    /// Told once when the connection ends (with the error that ended it, if any), so a session
+    /// waiting for a response learns at once that none can come on this connection.
+    private let onClosed: (@Sendable (Error) -> Void)?
+    private var lastError: Error?
 
-    init(server: SocketAddress, receive: @escaping SIPClientTransport.Receiver) {
+    init(server: SocketAddress, receive: @escaping SIPClientTransport.Receiver, onClosed: (@Sendable (Error) -> Void)? = nil) {
         self.server = server
         self.receive = receive
+        self.onClosed = onClosed
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.onClosed?(self.lastError ?? ConnectionClosed())
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -161,6 +171,13 @@ final class SIPStreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if self.lastError == nil { self.lastError = error }
         context.close(promise: nil)
     }
+}
+
+/// The server ended a TCP or TLS connection (no error was reported, it just closed).
+public struct ConnectionClosed: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the server closed the connection" }
 }

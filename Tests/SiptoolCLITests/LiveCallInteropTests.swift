@@ -3,7 +3,8 @@ import SiptoolCLI
 import Testing
 
 /// `siptool call` against real SIPp user agents on loopback: an answering UAS that echoes RTP,
-/// and one that answers 486. The call's own pcap is checked with tshark. SIP ports 5110-5113, RTP 17500-17599.
+/// one that answers 486, and a TCP server that hangs up on the INVITE. The call's own pcap is
+/// checked with tshark. SIP ports 5110-5113, RTP 17500-17599.
 @Suite(.serialized) struct LiveCallInteropTests {
     func sipp() -> String? {
         guard let sipp = InteropTests.tool("sipp") else {
@@ -71,6 +72,41 @@ import Testing
         let again = try #require(((try self.json(diagnosed))["calls"] as? [[String: Any]])?.first)
         #expect(again["transport"] as? String == "TCP")
         #expect(again["ending"] as? String == "BYE from caller")
+    }
+
+    /// A TCP server that reads the INVITE and closes the connection: the call fails at once with
+    /// that reason (it used to wait forever: the closed connection took the call's session with it).
+    @Test func aServerClosingTheConnectionEndsTheCallAtOnce() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(5113).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(bound == 0 && listen(listener, 4) == 0, "cannot listen on 127.0.0.1:5113")
+        // Accept one connection (at most 15 s), read what comes, close it.
+        let served = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 15_000) == 1 {
+                let connection = accept(listener, nil, nil)
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = recv(connection, &buffer, buffer.count, 0)
+                close(connection)
+            }
+            close(listener)
+            served.signal()
+        }
+        let run = Run(["call", "--json", "-t", "tcp", "--duration", "1s", "--rtp-ports", "17500-17549", "sip:x@127.0.0.1:5113"])
+        _ = served.wait(timeout: .now() + 20)
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        let report = try self.json(run)
+        #expect(report["failure"] as? String == "transport-error", "not a Timer B timeout: \(report["failure"] ?? "?")")
+        let labels = (report["timeline"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+        #expect(labels.contains { $0.hasPrefix("connection to 127.0.0.1:5113:") }, "\(labels)")
     }
 
     @Test func busyCalleeFailsWithTheSharedFindingCode() throws {
