@@ -17,6 +17,9 @@ public struct TLSClientSettings: Sendable {
     /// The name the server's certificate must carry (and SNI sends) when it is not the host
     /// dialled: the SIP domain when RFC 3263 found the server through SRV (RFC 5922 §4.1).
     public var serverName: String?
+    /// Our own certificate chain and key (PEM), for servers that require mutual TLS.
+    public var certificateFile: String?
+    public var keyFile: String?
 
     public init() {}
 }
@@ -27,6 +30,9 @@ public struct TLSServerSettings: Sendable {
     public var certificateFile: String
     public var keyFile: String
     public var keyLogFile: String?
+    /// Mutual TLS: a PEM file of the CAs a client's certificate must chain to. When set, a
+    /// client without such a certificate fails the handshake.
+    public var clientCAFile: String?
 
     public init(certificateFile: String, keyFile: String) {
         self.certificateFile = certificateFile
@@ -56,6 +62,11 @@ enum SIPTLS {
                 configuration.additionalTrustRoots = [.certificates(certificates)]
             }
         }
+        if let certificateFile = settings.certificateFile, let keyFile = settings.keyFile {
+            let (chain, key) = try Self.identity(certificateFile: certificateFile, keyFile: keyFile)
+            configuration.certificateChain = chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(key)
+        }
         configuration.keyLogCallback = try Self.keyLogger(settings.keyLogFile)
         do {
             return try NIOSSLContext(configuration: configuration)
@@ -64,23 +75,40 @@ enum SIPTLS {
         }
     }
 
+    /// A PEM certificate chain and its private key, with one-line errors naming the file.
+    static func identity(certificateFile: String, keyFile: String) throws(RuntimeError) -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
+        } catch {
+            throw RuntimeError(.input, "cannot read the certificate '\(certificateFile)' (PEM expected): \(error)")
+        }
+        guard !chain.isEmpty else { throw RuntimeError(.input, "'\(certificateFile)' holds no PEM certificate") }
+        do {
+            return (chain, try NIOSSLPrivateKey(file: keyFile, format: .pem))
+        } catch {
+            throw RuntimeError(.input, "cannot read the private key '\(keyFile)' (PEM expected): \(error)")
+        }
+    }
+
     /// A server context presenting the PEM certificate chain and key.
     static func serverContext(_ settings: TLSServerSettings) throws(RuntimeError) -> NIOSSLContext {
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(settings.certificateFile)
-        } catch {
-            throw RuntimeError(.input, "cannot read the certificate '\(settings.certificateFile)' (PEM expected): \(error)")
-        }
-        guard !chain.isEmpty else { throw RuntimeError(.input, "'\(settings.certificateFile)' holds no PEM certificate") }
-        do {
-            key = try NIOSSLPrivateKey(file: settings.keyFile, format: .pem)
-        } catch {
-            throw RuntimeError(.input, "cannot read the private key '\(settings.keyFile)' (PEM expected): \(error)")
-        }
+        let (chain, key) = try Self.identity(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        if let caFile = settings.clientCAFile {
+            // Mutual TLS: the client must present a certificate from these CAs (no name to check:
+            // a client is not dialled by name).
+            let authorities: [NIOSSLCertificate]
+            do {
+                authorities = try NIOSSLCertificate.fromPEMFile(caFile)
+            } catch {
+                throw RuntimeError(.input, "cannot read the client CA certificates in '\(caFile)' (PEM expected): \(error)")
+            }
+            guard !authorities.isEmpty else { throw RuntimeError(.input, "'\(caFile)' holds no PEM certificate") }
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(authorities)
+        }
         configuration.keyLogCallback = try Self.keyLogger(settings.keyLogFile)
         do {
             return try NIOSSLContext(configuration: configuration)

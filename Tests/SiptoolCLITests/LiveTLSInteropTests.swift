@@ -7,11 +7,12 @@ import Testing
 /// TLS certificates come from a throwaway CA made with the openssl CLI in a scratch folder.
 /// Also: a certificate the client cannot verify, --insecure, OPTIONS and REGISTER over TLS, and
 /// SSLKEYLOGFILE letting tshark decrypt a tcpdump capture of a TLS call.
-/// Ports: SIP 5130-5139, RTP 16800-16899.
+/// Also mutual TLS (answer --client-ca, call --cert/--key). Ports: SIP 5130-5139, RTP 16800-16899.
 @Suite(.serialized) struct LiveTLSInteropTests {
     /// The scratch folder with `ca.pem`, `server.pem` and `server.key` (SAN IP:127.0.0.1,
-    /// IP:::1, DNS:localhost), and `domain.pem`/`domain.key` naming only DNS:tls.siptool.test
-    /// (for the RFC 3263 test), signed by the throwaway CA.
+    /// IP:::1, DNS:localhost), `domain.pem`/`domain.key` naming only DNS:tls.siptool.test (for
+    /// the RFC 3263 test), and a client certificate `client.pem`/`client.key` (for mutual TLS),
+    /// all signed by the throwaway CA.
     struct Lab {
         let siptool: String
         let directory: String
@@ -38,6 +39,7 @@ import Testing
             .write(toFile: extensions, atomically: true, encoding: .utf8)
         try "subjectAltName=DNS:tls.siptool.test\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: directory + "/domain.ext", atomically: true, encoding: .utf8)
+        try "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n".write(toFile: directory + "/client.ext", atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         let steps: [[String]] = [
             [openssl, "req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", directory + "/ca.pem", "-days", "2", "-subj", "/CN=siptool test CA"],
@@ -47,6 +49,9 @@ import Testing
             [openssl, "req"] + ec + ["-keyout", directory + "/domain.key", "-out", directory + "/domain.csr", "-subj", "/CN=tls.siptool.test"],
             [openssl, "x509", "-req", "-in", directory + "/domain.csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key",
              "-CAcreateserial", "-out", directory + "/domain.pem", "-days", "2", "-extfile", directory + "/domain.ext"],
+            [openssl, "req"] + ec + ["-keyout", directory + "/client.key", "-out", directory + "/client.csr", "-subj", "/CN=siptool test client"],
+            [openssl, "x509", "-req", "-in", directory + "/client.csr", "-CA", directory + "/ca.pem", "-CAkey", directory + "/ca.key",
+             "-CAcreateserial", "-out", directory + "/client.pem", "-days", "2", "-extfile", directory + "/client.ext"],
         ]
         for step in steps {
             let status = NamespaceInteropTests.run(step, log: directory + "/openssl.log", seconds: 20)
@@ -152,6 +157,30 @@ import Testing
         #expect(record["ended_by_remote"] as? Bool == true, "the BYE came on the connection")
         #expect((record["rtp_received"] as? Int ?? 0) > 50)
         #expect(record["rtp_received"] as? Int == record["rtp_sent"] as? Int, "echo sends back every packet")
+    }
+
+    /// Mutual TLS: `answer --client-ca` refuses a caller without a certificate from that CA (in
+    /// TLS 1.3 the server's alert comes after the client's handshake: the call fails at once with
+    /// the reason, exit 1, no hang) and answers one that presents it with --cert and --key.
+    @Test func mutualTLSNeedsTheClientCertificate() throws {
+        guard let lab = try Self.lab() else { return }
+        defer { lab.remove() }
+        let answer = try Answer(
+            lab, ["--json", "--echo", "--calls", "1", "--run-for", "25s", "-t", "tls", "--listen", "127.0.0.1:5138", "--cert", lab.certificate, "--key", lab.key,
+                  "--client-ca", lab.ca, "--rtp-ports", "16850-16899"],
+            name: "mtls")
+        let common = ["call", "--json", "--transport", "tls", "--ca", lab.ca, "--duration", "1s", "--rtp-ports", "16800-16849"]
+        let refused = Self.run(lab, common + ["sip:echo@127.0.0.1:5138"], name: "mtls-refused", seconds: 20)
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("the server requires a client certificate (mutual TLS"), "\(refused.output)")
+        let call = Self.run(lab, common + ["--cert", lab.directory + "/client.pem", "--key", lab.directory + "/client.key", "sip:echo@127.0.0.1:5138"], name: "mtls")
+        #expect(call.status == 0, "\(call.output)")
+        #expect(try Self.json(call.output)["verdict"] as? String == "pass")
+        let far = try Self.json(answer.finish())
+        #expect((far["calls"] as? [[String: Any]])?.count == 1, "only the caller with a certificate got through")
+        // --cert without --key is a usage error.
+        let half = Self.run(lab, common + ["--cert", lab.directory + "/client.pem", "sip:echo@127.0.0.1:5138"], name: "mtls-half")
+        #expect(half.status == 64, "\(half.output)")
     }
 
     @Test func unverifiableCertificateFailsClearlyAndInsecureWarns() throws {

@@ -31,6 +31,7 @@ enum AnswerCommand {
             OptionSpec("transport", short: "t", .value(placeholder: "udp|tcp|tls"), help: "SIP transport to listen on.", default: "udp"),
             OptionSpec("cert", .value(placeholder: "file.pem"), help: "With TLS: the certificate chain to present (PEM, leaf first)."),
             OptionSpec("key", .value(placeholder: "file.pem"), help: "With TLS: the certificate's private key (PEM)."),
+            OptionSpec("client-ca", .value(placeholder: "file.pem"), help: "With TLS: require a client certificate from these CAs (mutual TLS)."),
             OptionSpec("respond", .value(placeholder: "code"), help: "Final response: 200 answers, 300-699 rejects (e.g. 486, 488, 603).", default: "200"),
             OptionSpec("reason", .value(placeholder: "text"), help: "Reason phrase for a rejection."),
             OptionSpec("ring", .value(placeholder: "duration"), help: "Ring (180) this long before the final response.", default: "0s"),
@@ -73,9 +74,13 @@ enum AnswerCommand {
             if access(key, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(key)' named by --key") }
             var tls = TLSServerSettings(certificateFile: certificate, keyFile: key)
             if let path = context.environment("SSLKEYLOGFILE"), !path.isEmpty { tls.keyLogFile = path }
+            if let authorities = arguments.value("client-ca") {
+                if access(authorities, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(authorities)' named by --client-ca") }
+                tls.clientCAFile = authorities
+            }
             options.tls = tls
-        } else if certificate != nil || key != nil {
-            throw CLIError.usage("--cert and --key apply to TLS only; add '--transport tls'.", command: command)
+        } else if certificate != nil || key != nil || arguments.value("client-ca") != nil {
+            throw CLIError.usage("--cert, --key and --client-ca apply to TLS only; add '--transport tls'.", command: command)
         }
         options.status = try arguments.value("respond") { (text: String) throws(ValueError) -> Int in
             let code = try ValueParsers.integer(text, in: 200...699)

@@ -195,8 +195,8 @@ enum LiveSupport {
         return kind
     }
 
-    /// Certificate checks for a TLS client from --ca and --insecure, and the key log from
-    /// SSLKEYLOGFILE. --insecure prints a one-line warning on stderr (verification is off).
+    /// Certificate checks for a TLS client from --ca and --insecure, a client certificate from
+    /// --cert and --key (mutual TLS), and the key log from SSLKEYLOGFILE. --insecure prints a one-line warning on stderr (verification is off).
     static func tlsSettings(_ arguments: ParsedArguments, _ context: CommandContext, transport: SIPClientTransport.Kind, command: String) throws(CLIError) -> TLSClientSettings {
         var settings = TLSClientSettings()
         settings.caFile = arguments.value("ca")
@@ -211,6 +211,16 @@ enum LiveSupport {
         if let path = settings.caFile, access(path, R_OK) != 0 {
             throw CLIError(.noInput, "cannot read the CA file '\(path)' named by --ca")
         }
+        settings.certificateFile = arguments.value("cert")
+        settings.keyFile = arguments.value("key")
+        if settings.certificateFile != nil || settings.keyFile != nil {
+            guard transport == .tls else { throw CLIError.usage("--cert and --key apply to TLS only; add '--transport tls'.", command: command) }
+            guard let certificate = settings.certificateFile, let key = settings.keyFile else {
+                throw CLIError.usage("A client certificate needs both '--cert FILE' and '--key FILE' (PEM).", command: command)
+            }
+            if access(certificate, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(certificate)' named by --cert") }
+            if access(key, R_OK) != 0 { throw CLIError(.noInput, "cannot read '\(key)' named by --key") }
+        }
         if let path = context.environment("SSLKEYLOGFILE"), !path.isEmpty, transport == .tls { settings.keyLogFile = path }
         return settings
     }
@@ -219,6 +229,8 @@ enum LiveSupport {
     static let tlsOptions: [OptionSpec] = [
         OptionSpec("ca", .value(placeholder: "file.pem"), help: "With TLS: also trust the CA certificates in this PEM file (a private CA)."),
         OptionSpec("insecure", help: "With TLS: do not verify the server's certificate (prints a warning)."),
+        OptionSpec("cert", .value(placeholder: "file.pem"), help: "With TLS: present this client certificate chain (PEM, leaf first), for mutual TLS."),
+        OptionSpec("key", .value(placeholder: "file.pem"), help: "With TLS: the private key (PEM) of the client certificate."),
     ]
 
     /// A duration option.
