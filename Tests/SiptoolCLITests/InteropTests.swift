@@ -16,7 +16,8 @@ import Testing
 
     /// A child process started with `posix_spawn`, with the signal mask and dispositions reset: the
     /// test runner's threads block signals, and a child that inherits that mask ignores SIGINT and
-    /// SIGTERM (and `timeout` never fires), so Foundation's Process is not used here.
+    /// SIGTERM (and `timeout` never fires), so Foundation's Process is not used here. It inherits
+    /// only stdin, stdout and stderr.
     struct Child {
         let pid: pid_t
 
@@ -54,6 +55,10 @@ import Testing
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else the test runner has open: an in-process `siptool answer`'s socket
+        // inherited by a child outlives the answer, and the next test cannot bind that port.
+        // (glibc 2.34+; Swift's Glibc module does not declare it, so it is looked up.)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -73,6 +78,13 @@ import Testing
     }
 
     struct SpawnError: Error { var message: String }
+
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc's posix_spawn_file_actions_addclosefrom_np, when the C library has it.
+    static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
 
     /// Captures loopback traffic on the given UDP ports while `body` runs; returns the pcap path.
     static func capture(ports: [Int], _ body: () throws -> Void) throws -> String? {
