@@ -52,14 +52,7 @@ enum SIPTLS {
         } else {
             configuration.certificateVerification = .fullVerification
             if let caFile = settings.caFile {
-                let certificates: [NIOSSLCertificate]
-                do {
-                    certificates = try NIOSSLCertificate.fromPEMFile(caFile)
-                } catch {
-                    throw RuntimeError(.input, "cannot read the CA certificates in '\(caFile)' (PEM expected): \(error)")
-                }
-                guard !certificates.isEmpty else { throw RuntimeError(.input, "'\(caFile)' holds no PEM certificate") }
-                configuration.additionalTrustRoots = [.certificates(certificates)]
+                configuration.additionalTrustRoots = [.certificates(try Self.authorities(caFile, what: "CA certificates"))]
             }
         }
         if let certificateFile = settings.certificateFile, let keyFile = settings.keyFile {
@@ -73,6 +66,18 @@ enum SIPTLS {
         } catch {
             throw RuntimeError(.input, "cannot set up TLS: \(error)")
         }
+    }
+
+    /// The certificates of a PEM file of CAs (at least one), with one-line errors naming the file.
+    static func authorities(_ path: String, what: String) throws(RuntimeError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw RuntimeError(.input, "cannot read the \(what) in '\(path)' (PEM expected): \(error)")
+        }
+        guard !certificates.isEmpty else { throw RuntimeError(.input, "'\(path)' holds no PEM certificate") }
+        return certificates
     }
 
     /// A PEM certificate chain and its private key, with one-line errors naming the file.
@@ -99,15 +104,8 @@ enum SIPTLS {
         if let caFile = settings.clientCAFile {
             // Mutual TLS: the client must present a certificate from these CAs (no name to check:
             // a client is not dialled by name).
-            let authorities: [NIOSSLCertificate]
-            do {
-                authorities = try NIOSSLCertificate.fromPEMFile(caFile)
-            } catch {
-                throw RuntimeError(.input, "cannot read the client CA certificates in '\(caFile)' (PEM expected): \(error)")
-            }
-            guard !authorities.isEmpty else { throw RuntimeError(.input, "'\(caFile)' holds no PEM certificate") }
             configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(authorities)
+            configuration.trustRoots = .certificates(try Self.authorities(caFile, what: "client CA certificates"))
         }
         configuration.keyLogCallback = try Self.keyLogger(settings.keyLogFile)
         do {

@@ -83,18 +83,7 @@ enum CallCommand {
             guard arguments.value("record") == nil else { throw CLIError.usage("--record records one call; it cannot be used with --concurrent.", command: "call") }
             // RFC 3263 once for the whole load: every call goes to the first target (a load test
             // measures one server; failing over call by call would mix servers in the figures).
-            var route: RouteReport?
-            if let plan = try Self.routingPlan(options, arguments, context) {
-                do {
-                    var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(plan, on: loop) }
-                    let first = report.resolution.targets[0]
-                    options = options.aimed(at: first, domain: plan.request.host, moreFollow: false)
-                    report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
-                    route = report
-                } catch {
-                    throw LiveSupport.cliError(error)
-                }
-            }
+            let route = try Self.routingPlan(options, arguments, context).map { plan in try Self.pinFirstTarget(plan, &options) }
             return try CallLoad.run(options, count: count, rate: rate, route: route, arguments: arguments, context: context)
         }
         var plan = try Self.routingPlan(options, arguments, context)
@@ -105,16 +94,8 @@ enum CallCommand {
         if arguments.flag("register"), let routing = plan {
             // REGISTER and INVITE must reach the same server from the same port: the first
             // RFC 3263 target is used for both, without failover.
-            do {
-                var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(routing, on: loop) }
-                let first = report.resolution.targets[0]
-                options = options.aimed(at: first, domain: routing.request.host, moreFollow: false)
-                report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
-                pinnedRoute = report
-                plan = nil
-            } catch {
-                throw LiveSupport.cliError(error)
-            }
+            pinnedRoute = try Self.pinFirstTarget(routing, &options)
+            plan = nil
         }
         if arguments.flag("register") {
             let registered = try Self.register(&options, log: log)
@@ -230,6 +211,20 @@ enum CallCommand {
                 return "Registered \(self.outcome.contact) at \(self.outcome.server)\(expiry)" + (self.unregistered ? "; removed after the call" : "; the binding could not be removed after the call")
             }
             return "REGISTER at \(self.outcome.server) failed" + (self.failure.map { ": \($0.reason)" } ?? "")
+        }
+    }
+
+    /// Resolves `plan` (RFC 3263) and aims `options` at its first target, for runs that must not
+    /// fail over (a REGISTER and its call; a load test): the route, with that target as chosen.
+    static func pinFirstTarget(_ plan: ServerRouting.Plan, _ options: inout CallOptions) throws -> RouteReport {
+        do {
+            var report = try LiveSupport.onEventLoop { loop in ServerRouting.locate(plan, on: loop) }
+            let first = report.resolution.targets[0]
+            options = options.aimed(at: first, domain: plan.request.host, moreFollow: false)
+            report.attempts = [RouteReport.Attempt(target: first, failure: nil)]
+            return report
+        } catch {
+            throw LiveSupport.cliError(error)
         }
     }
 
