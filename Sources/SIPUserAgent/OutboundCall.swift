@@ -472,6 +472,8 @@ public struct OutboundCall: Sendable {
         var events = self.handleServer(machine.start(), transaction: id, key: key)
         let inDialog = self.dialog.map { $0.matches(.request(request)) } ?? false
         var response: SIPResponse
+        // The re-INVITE's CSeq when our 200 to it must be resent until its ACK (UDP).
+        var awaitingACK: UInt32?
         switch request.method {
         case .bye where inDialog:
             response = ServerInviteTransaction.response(to: request, status: 200, reason: "OK")
@@ -488,12 +490,9 @@ public struct OutboundCall: Sendable {
                 response = SessionRefresh.ok(to: request, sdp: sdp, contact: self.configuration.contact, userAgent: nil)
                 events.append(.remoteRefresh(change))
                 if request.method == .invite, self.reliability == .unreliable, let cseq = request.headers.cseq?.number {
-                    var ok = response
-                    if let userAgent = self.configuration.userAgent { ok.headers.insert(.server, userAgent, at: max(ok.headers.count - 1, 0)) }
-                    let t1 = self.configuration.timers.t1
-                    self.unacknowledgedRefreshes[id] = (ok, cseq, t1)
+                    awaitingACK = cseq
                     events += [
-                        .startTimer(CallTimer(transaction: id, timer: .g), t1),
+                        .startTimer(CallTimer(transaction: id, timer: .g), self.configuration.timers.t1),
                         .startTimer(CallTimer(transaction: id, timer: .h), self.configuration.timers.transactionTimeout),
                     ]
                 }
@@ -512,6 +511,8 @@ public struct OutboundCall: Sendable {
                 to: request, status: inDialog ? 501 : 481, reason: inDialog ? "Not Implemented" : "Call/Transaction Does Not Exist")
         }
         if let userAgent = self.configuration.userAgent { response.headers.insert(.server, userAgent, at: max(response.headers.count - 1, 0)) }
+        // The 200 to a re-INVITE, as sent, is what gets resent until its ACK.
+        if let cseq = awaitingACK { self.unacknowledgedRefreshes[id] = (response, cseq, self.configuration.timers.t1) }
         self.servers[key] = machine
         self.serverIDs[key] = id
         let actions = machine.send(response)

@@ -52,7 +52,7 @@ enum SIPTLS {
         } else {
             configuration.certificateVerification = .fullVerification
             if let caFile = settings.caFile {
-                configuration.additionalTrustRoots = [.certificates(try Self.authorities(caFile, what: "CA certificates"))]
+                configuration.additionalTrustRoots = [.certificates(try Self.certificates(caFile, what: "CA certificates"))]
             }
         }
         if let certificateFile = settings.certificateFile, let keyFile = settings.keyFile {
@@ -68,8 +68,8 @@ enum SIPTLS {
         }
     }
 
-    /// The certificates of a PEM file of CAs (at least one), with one-line errors naming the file.
-    static func authorities(_ path: String, what: String) throws(RuntimeError) -> [NIOSSLCertificate] {
+    /// The certificates of a PEM file (at least one), with one-line errors naming the file.
+    static func certificates(_ path: String, what: String) throws(RuntimeError) -> [NIOSSLCertificate] {
         let certificates: [NIOSSLCertificate]
         do {
             certificates = try NIOSSLCertificate.fromPEMFile(path)
@@ -82,13 +82,7 @@ enum SIPTLS {
 
     /// A PEM certificate chain and its private key, with one-line errors naming the file.
     static func identity(certificateFile: String, keyFile: String) throws(RuntimeError) -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
-        let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
-        } catch {
-            throw RuntimeError(.input, "cannot read the certificate '\(certificateFile)' (PEM expected): \(error)")
-        }
-        guard !chain.isEmpty else { throw RuntimeError(.input, "'\(certificateFile)' holds no PEM certificate") }
+        let chain = try Self.certificates(certificateFile, what: "certificate")
         do {
             return (chain, try NIOSSLPrivateKey(file: keyFile, format: .pem))
         } catch {
@@ -105,7 +99,7 @@ enum SIPTLS {
             // Mutual TLS: the client must present a certificate from these CAs (no name to check:
             // a client is not dialled by name).
             configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(try Self.authorities(caFile, what: "client CA certificates"))
+            configuration.trustRoots = .certificates(try Self.certificates(caFile, what: "client CA certificates"))
         }
         configuration.keyLogCallback = try Self.keyLogger(settings.keyLogFile)
         do {

@@ -130,17 +130,7 @@ import Testing
     }
 
     @Test func calleeAnswersReInviteAndUpdate() throws {
-        // The caller side builds the INVITE; the callee answers it.
-        var caller = OutboundCall(configuration: T.configuration())
-        let invite = try #require(T.sent(caller.start()).first)
-        var callee = InboundCall(invite: invite, localTag: "callee-1", contact: "<sip:bob@198.51.100.20:5070>",
-                                 sentBy: "198.51.100.20:5070", transport: "UDP")
-        _ = callee.start()
-        let answerSDP = Array("v=0\r\no=- 5 5 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n".utf8)
-        let answered = callee.answer(sdp: answerSDP)
-        let ok = try #require(answered.compactMap { if case .send(.response(let response)) = $0 { response } else { nil } }.first)
-        let ack = try #require(T.sent(caller.receive(.response(ok))).first)
-        _ = callee.receive(.request(ack))
+        var (caller, callee) = try Self.answeredCall(localTag: "callee-1")
         #expect(callee.phase == .confirmed)
 
         // A PRACK from the caller is accepted.
@@ -175,14 +165,7 @@ import Testing
     /// The answering side resends its 200 to a re-INVITE until the ACK, and hangs up when none
     /// comes within 64*T1.
     @Test func calleeResendsItsRefresh200UntilTheACK() throws {
-        var caller = OutboundCall(configuration: T.configuration())
-        let invite = try #require(T.sent(caller.start()).first)
-        var callee = InboundCall(invite: invite, localTag: "callee-2", contact: "<sip:bob@198.51.100.20:5070>",
-                                 sentBy: "198.51.100.20:5070", transport: "UDP")
-        _ = callee.start()
-        let answerSDP = Array("v=0\r\no=- 5 5 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n".utf8)
-        let ok = try #require(Self.responses(callee.answer(sdp: answerSDP)).first)
-        _ = callee.receive(.request(try #require(T.sent(caller.receive(.response(ok))).first)))
+        var (caller, callee) = try Self.answeredCall(localTag: "callee-2")
         var dialog = try #require(caller.dialog)
 
         var refresh = dialog.makeRequest(.invite, via: "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-g1", contact: "<sip:1001@192.0.2.10:5060>")
@@ -206,6 +189,19 @@ import Testing
         let expired = callee.timerFired(wait)
         #expect(expired.contains(.ackTimedOut))
         #expect(expired.contains { if case .send(.request(let bye)) = $0 { bye.method == .bye } else { false } })
+    }
+
+    /// A call over UDP from an OutboundCall to an InboundCall, answered with SDP and ACKed.
+    static func answeredCall(localTag: String) throws -> (caller: OutboundCall, callee: InboundCall) {
+        var caller = OutboundCall(configuration: T.configuration())
+        let invite = try #require(T.sent(caller.start()).first)
+        var callee = InboundCall(invite: invite, localTag: localTag, contact: "<sip:bob@198.51.100.20:5070>",
+                                 sentBy: "198.51.100.20:5070", transport: "UDP")
+        _ = callee.start()
+        let answerSDP = Array("v=0\r\no=- 5 5 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0\r\n".utf8)
+        let ok = try #require(Self.responses(callee.answer(sdp: answerSDP)).first)
+        _ = callee.receive(.request(try #require(T.sent(caller.receive(.response(ok))).first)))
+        return (caller, callee)
     }
 
     static func responses(_ events: [InboundCallEvent]) -> [SIPResponse] {
