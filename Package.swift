@@ -69,7 +69,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CAudioKernels"
+        ),
+        .target(
             name: "RTP",
+            dependencies: ["CAudioKernels"],
             swiftSettings: swiftSettings
         ),
         .target(

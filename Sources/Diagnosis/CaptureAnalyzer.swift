@@ -485,3 +485,10 @@ struct WebSocketDeframer {
         return (messages, false)
     }
 }
+
+/// The analyzer takes the decoder's events directly, so a UDP datagram is never copied into an
+/// event on its way in.
+extension CaptureAnalyzer: DecodedEventSink {
+    public mutating func receive(udp datagram: UDPDatagram) { self.ingestUDP(datagram) }
+    public mutating func receive(_ event: DecodedEvent) { self.ingest(event) }
+}

@@ -71,49 +71,65 @@ public struct PacketDecoder: Sendable {
         frameNumber: Int,
         _ handler: (DecodedEvent) -> Void
     ) {
+        withoutActuallyEscaping(handler) { handler in
+            var sink = ClosureSink(handler: handler)
+            self.decode(frame: frame, linkType: linkType, timestamp: timestamp, frameNumber: frameNumber, into: &sink)
+        }
+    }
+
+    /// Decodes one captured frame into `sink`: what ``decode(frame:linkType:timestamp:frameNumber:_:)``
+    /// does, but UDP datagrams reach the sink by reference instead of copied into an event (the
+    /// per-packet path of a capture that is mostly RTP).
+    public mutating func decode<Sink: DecodedEventSink>(
+        frame: UnsafeRawBufferPointer,
+        linkType: LinkType,
+        timestamp: CaptureTime,
+        frameNumber: Int,
+        into sink: inout Sink
+    ) {
         self.counters.frames += 1
         // Sweep once per second of capture time; also re-arm when time jumps backwards (merged
         // captures), or sweeps would stop until it caught up again.
         if timestamp >= self.nextSweep
             || self.nextSweep.nanoseconds(since: timestamp) > 2 * Self.sweepIntervalNanoseconds
         {
-            self.expire(now: timestamp, handler)
+            self.expire(now: timestamp) { sink.receive($0) }
         }
         var context = FrameContext(timestamp: timestamp, frameNumber: frameNumber)
         switch linkType.rawValue {
         case 1:
-            self.decodeEthernet(frame, &context, handler)
+            self.decodeEthernet(frame, &context, &sink)
         case 0, 108:
             // BSD loopback: a 4-byte address family, in the capturing host's byte order for
             // NULL and in network order for LOOP; accept either. AF_INET is 2 everywhere;
             // AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30 (Darwin).
-            guard frame.count >= 4 else { return self.reject(.truncated, frame.count, &context, handler) }
+            guard frame.count >= 4 else { return self.reject(.truncated, frame.count, &context, &sink) }
             let raw = frame.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
             let little = UInt32(littleEndian: raw)
             let big = UInt32(bigEndian: raw)
             let family = little <= 0xFFFF ? little : big
             switch family {
-            case 2: self.decodeIPv4(frame.slice(4, frame.count), &context, handler)
-            case 24, 28, 30: self.decodeIPv6(frame.slice(4, frame.count), &context, handler)
-            default: self.reject(.unsupportedNetworkProtocol, Int(family), &context, handler)
+            case 2: self.decodeIPv4(frame.slice(4, frame.count), &context, &sink)
+            case 24, 28, 30: self.decodeIPv6(frame.slice(4, frame.count), &context, &sink)
+            default: self.reject(.unsupportedNetworkProtocol, Int(family), &context, &sink)
             }
         case 12, 14, 101:
-            self.decodeIP(frame, &context, handler)
+            self.decodeIP(frame, &context, &sink)
         case 228:
-            self.decodeIPv4(frame, &context, handler)
+            self.decodeIPv4(frame, &context, &sink)
         case 229:
-            self.decodeIPv6(frame, &context, handler)
+            self.decodeIPv6(frame, &context, &sink)
         case 113:
             // Linux cooked v1: packet type, ARPHRD type, address length, 8 address bytes, protocol.
-            guard frame.count >= 16 else { return self.reject(.truncated, frame.count, &context, handler) }
-            self.decodeEtherType(frame.readUInt16(at: 14), frame.slice(16, frame.count), &context, handler)
+            guard frame.count >= 16 else { return self.reject(.truncated, frame.count, &context, &sink) }
+            self.decodeEtherType(frame.readUInt16(at: 14), frame.slice(16, frame.count), &context, &sink)
         case 276:
             // Linux cooked v2: protocol, reserved, interface index, ARPHRD type, packet type,
             // address length, 8 address bytes.
-            guard frame.count >= 20 else { return self.reject(.truncated, frame.count, &context, handler) }
-            self.decodeEtherType(frame.readUInt16(at: 0), frame.slice(20, frame.count), &context, handler)
+            guard frame.count >= 20 else { return self.reject(.truncated, frame.count, &context, &sink) }
+            self.decodeEtherType(frame.readUInt16(at: 0), frame.slice(20, frame.count), &context, &sink)
         default:
-            self.reject(.unsupportedLinkType, linkType.rawValue, &context, handler)
+            self.reject(.unsupportedLinkType, linkType.rawValue, &context, &sink)
         }
     }
 
@@ -149,26 +165,26 @@ public struct PacketDecoder: Sendable {
 
     // MARK: - Link layer
 
-    private mutating func decodeEthernet(
+    private mutating func decodeEthernet<Sink: DecodedEventSink>(
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
-        guard bytes.count >= 14 else { return self.reject(.truncated, bytes.count, &context, handler) }
+        guard bytes.count >= 14 else { return self.reject(.truncated, bytes.count, &context, &sink) }
         let etherType = bytes.readUInt16(at: 12)
         // Values up to 1500 are IEEE 802.3 lengths (LLC frames: STP, CDP, ...), not EtherTypes.
         guard etherType > 1500 else {
-            return self.reject(.unsupportedNetworkProtocol, Int(etherType), &context, handler)
+            return self.reject(.unsupportedNetworkProtocol, Int(etherType), &context, &sink)
         }
-        self.decodeEtherType(etherType, bytes.slice(14, bytes.count), &context, handler)
+        self.decodeEtherType(etherType, bytes.slice(14, bytes.count), &context, &sink)
     }
 
     /// Follows VLAN tags, PPPoE and MPLS from an EtherType to the IP header.
-    private mutating func decodeEtherType(
+    private mutating func decodeEtherType<Sink: DecodedEventSink>(
         _ firstType: UInt16,
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         var type = firstType
         var offset = 0
@@ -176,29 +192,29 @@ public struct PacketDecoder: Sendable {
         while true {
             switch type {
             case 0x0800:
-                return self.decodeIPv4(bytes.slice(offset, bytes.count), &context, handler)
+                return self.decodeIPv4(bytes.slice(offset, bytes.count), &context, &sink)
             case 0x86DD:
-                return self.decodeIPv6(bytes.slice(offset, bytes.count), &context, handler)
+                return self.decodeIPv6(bytes.slice(offset, bytes.count), &context, &sink)
             case 0x8100, 0x88A8, 0x9100:
                 // IEEE 802.1Q tag: 3 bits priority, 1 bit DEI, 12 bits VLAN ID, then the next type.
                 guard tags < Self.maximumVLANTags else {
-                    return self.reject(.unsupportedNetworkProtocol, Int(type), &context, handler)
+                    return self.reject(.unsupportedNetworkProtocol, Int(type), &context, &sink)
                 }
-                guard bytes.count >= offset + 4 else { return self.reject(.truncated, bytes.count, &context, handler) }
+                guard bytes.count >= offset + 4 else { return self.reject(.truncated, bytes.count, &context, &sink) }
                 context.vlan.append(bytes.readUInt16(at: offset) & 0x0FFF)
                 type = bytes.readUInt16(at: offset + 2)
                 offset += 4
                 tags += 1
             case 0x8864:
                 // RFC 2516 §4: 6-byte PPPoE header, then the PPP protocol field (RFC 1661 §2).
-                guard bytes.count >= offset + 8 else { return self.reject(.truncated, bytes.count, &context, handler) }
+                guard bytes.count >= offset + 8 else { return self.reject(.truncated, bytes.count, &context, &sink) }
                 let pppProtocol = bytes.readUInt16(at: offset + 6)
                 offset += 8
                 context.tunnel.encapsulations.insert(.pppoe)
                 switch pppProtocol {
                 case 0x0021: type = 0x0800
                 case 0x0057: type = 0x86DD
-                default: return self.reject(.unsupportedNetworkProtocol, Int(pppProtocol), &context, handler)
+                default: return self.reject(.unsupportedNetworkProtocol, Int(pppProtocol), &context, &sink)
                 }
             case 0x8847:
                 // RFC 3032 §2.1: 4-byte label stack entries; S (bottom of stack) is bit 8 of the
@@ -207,24 +223,24 @@ public struct PacketDecoder: Sendable {
                 var labels = 0
                 while true {
                     guard labels < Self.maximumMPLSLabels else {
-                        return self.reject(.unsupportedNetworkProtocol, Int(type), &context, handler)
+                        return self.reject(.unsupportedNetworkProtocol, Int(type), &context, &sink)
                     }
                     guard bytes.count >= offset + 4 else {
-                        return self.reject(.truncated, bytes.count, &context, handler)
+                        return self.reject(.truncated, bytes.count, &context, &sink)
                     }
                     let bottom = bytes[offset + 2] & 0x01 != 0
                     offset += 4
                     labels += 1
                     if bottom { break }
                 }
-                guard bytes.count > offset else { return self.reject(.truncated, bytes.count, &context, handler) }
+                guard bytes.count > offset else { return self.reject(.truncated, bytes.count, &context, &sink) }
                 switch bytes[offset] >> 4 {
                 case 4: type = 0x0800
                 case 6: type = 0x86DD
-                default: return self.reject(.unsupportedNetworkProtocol, 0x8847, &context, handler)
+                default: return self.reject(.unsupportedNetworkProtocol, 0x8847, &context, &sink)
                 }
             default:
-                return self.reject(.unsupportedNetworkProtocol, Int(type), &context, handler)
+                return self.reject(.unsupportedNetworkProtocol, Int(type), &context, &sink)
             }
         }
     }
@@ -232,41 +248,41 @@ public struct PacketDecoder: Sendable {
     // MARK: - IP
 
     /// Raw IP: IPv4 or IPv6 by the version nibble.
-    private mutating func decodeIP(
+    private mutating func decodeIP<Sink: DecodedEventSink>(
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
-        guard !bytes.isEmpty else { return self.reject(.truncated, 0, &context, handler) }
+        guard !bytes.isEmpty else { return self.reject(.truncated, 0, &context, &sink) }
         switch bytes[0] >> 4 {
-        case 4: self.decodeIPv4(bytes, &context, handler)
-        case 6: self.decodeIPv6(bytes, &context, handler)
-        default: self.reject(.unsupportedNetworkProtocol, Int(bytes[0] >> 4), &context, handler)
+        case 4: self.decodeIPv4(bytes, &context, &sink)
+        case 6: self.decodeIPv6(bytes, &context, &sink)
+        default: self.reject(.unsupportedNetworkProtocol, Int(bytes[0] >> 4), &context, &sink)
         }
     }
 
-    private mutating func decodeIPv4(
+    private mutating func decodeIPv4<Sink: DecodedEventSink>(
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         // RFC 791 §3.1. The header checksum is not checked: captures taken on the sending host
         // see it before the NIC fills it in (checksum offload).
-        guard bytes.count >= 20 else { return self.reject(.truncated, bytes.count, &context, handler) }
+        guard bytes.count >= 20 else { return self.reject(.truncated, bytes.count, &context, &sink) }
         let versionAndLength = bytes[0]
         guard versionAndLength >> 4 == 4 else {
-            return self.reject(.malformedIPv4, Int(versionAndLength >> 4), &context, handler)
+            return self.reject(.malformedIPv4, Int(versionAndLength >> 4), &context, &sink)
         }
         let headerLength = Int(versionAndLength & 0x0F) * 4
-        guard headerLength >= 20 else { return self.reject(.malformedIPv4, headerLength, &context, handler) }
-        guard bytes.count >= headerLength else { return self.reject(.truncated, bytes.count, &context, handler) }
+        guard headerLength >= 20 else { return self.reject(.malformedIPv4, headerLength, &context, &sink) }
+        guard bytes.count >= headerLength else { return self.reject(.truncated, bytes.count, &context, &sink) }
         var totalLength = Int(bytes.readUInt16(at: 2))
         if totalLength == 0 {
             // Segmentation offload on the capturing host leaves Total Length 0 (Wireshark's
             // heuristic too): trust the captured length.
             totalLength = bytes.count
         }
-        guard totalLength >= headerLength else { return self.reject(.malformedIPv4, totalLength, &context, handler) }
+        guard totalLength >= headerLength else { return self.reject(.malformedIPv4, totalLength, &context, &sink) }
         // Bytes after Total Length are Ethernet padding (frames are at least 60 bytes).
         let capturedEnd = min(totalLength, bytes.count)
         let source = NetworkAddress(ipv4: bytes.readUInt32(at: 12))
@@ -277,7 +293,7 @@ public struct PacketDecoder: Sendable {
         let fragmentOffset = Int(fragmentField & 0x1FFF) * 8
         let payload = bytes.slice(headerLength, capturedEnd)
         if moreFragments || fragmentOffset != 0 {
-            guard capturedEnd == totalLength else { return self.reject(.truncated, bytes.count, &context, handler) }
+            guard capturedEnd == totalLength else { return self.reject(.truncated, bytes.count, &context, &sink) }
             let key = FragmentKey(
                 source: source,
                 destination: destination,
@@ -285,7 +301,7 @@ public struct PacketDecoder: Sendable {
                 identification: UInt32(bytes.readUInt16(at: 4)),
                 isIPv6: false
             )
-            return self.reassemble(key, offset: fragmentOffset, more: moreFragments, payload, &context, handler)
+            return self.reassemble(key, offset: fragmentOffset, more: moreFragments, payload, &context, &sink)
         }
         self.decodeTransport(
             transportProtocol,
@@ -294,7 +310,7 @@ public struct PacketDecoder: Sendable {
             payload,
             declaredLength: totalLength - headerLength,
             &context,
-            handler
+            &sink
         )
     }
 
@@ -356,13 +372,13 @@ public struct PacketDecoder: Sendable {
         return .malformed
     }
 
-    private mutating func decodeIPv6(
+    private mutating func decodeIPv6<Sink: DecodedEventSink>(
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
-        guard bytes.count >= 40 else { return self.reject(.truncated, bytes.count, &context, handler) }
-        guard bytes[0] >> 4 == 6 else { return self.reject(.malformedIPv6, Int(bytes[0] >> 4), &context, handler) }
+        guard bytes.count >= 40 else { return self.reject(.truncated, bytes.count, &context, &sink) }
+        guard bytes[0] >> 4 == 6 else { return self.reject(.malformedIPv6, Int(bytes[0] >> 4), &context, &sink) }
         var payloadLength = Int(bytes.readUInt16(at: 4))
         if payloadLength == 0 {
             // A jumbogram (RFC 2675) or segmentation offload: trust the captured length.
@@ -381,10 +397,10 @@ public struct PacketDecoder: Sendable {
                 bytes.slice(offset, capturedEnd),
                 declaredLength: end - offset,
                 &context,
-                handler
+                &sink
             )
         case .fragment(let nextHeader, let identification, let fragmentOffset, let more, let dataOffset):
-            guard capturedEnd == end else { return self.reject(.truncated, bytes.count, &context, handler) }
+            guard capturedEnd == end else { return self.reject(.truncated, bytes.count, &context, &sink) }
             if fragmentOffset == 0 && !more {
                 // An atomic fragment (RFC 6946): a whole datagram with a fragment header.
                 return self.decodeIPv6Payload(
@@ -393,7 +409,7 @@ public struct PacketDecoder: Sendable {
                     destination: destination,
                     bytes.slice(dataOffset, end),
                     &context,
-                    handler
+                    &sink
                 )
             }
             let key = FragmentKey(
@@ -403,25 +419,25 @@ public struct PacketDecoder: Sendable {
                 identification: identification,
                 isIPv6: true
             )
-            self.reassemble(key, offset: fragmentOffset, more: more, bytes.slice(dataOffset, end), &context, handler)
+            self.reassemble(key, offset: fragmentOffset, more: more, bytes.slice(dataOffset, end), &context, &sink)
         case .noNextHeader:
             break
         case .truncated:
-            self.reject(.truncated, bytes.count, &context, handler)
+            self.reject(.truncated, bytes.count, &context, &sink)
         case .malformed:
-            self.reject(.malformedIPv6, 0, &context, handler)
+            self.reject(.malformedIPv6, 0, &context, &sink)
         }
     }
 
     /// Decodes the unfragmentable-part-free payload of an IPv6 datagram (after its fragment
     /// header, or a reassembled one), which may still start with extension headers.
-    private mutating func decodeIPv6Payload(
+    private mutating func decodeIPv6Payload<Sink: DecodedEventSink>(
         _ firstHeader: UInt8,
         source: NetworkAddress,
         destination: NetworkAddress,
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         switch Self.walkIPv6Headers(firstHeader, bytes, from: 0, to: bytes.count) {
         case .transport(let transportProtocol, let offset):
@@ -432,31 +448,31 @@ public struct PacketDecoder: Sendable {
                 bytes.slice(offset, bytes.count),
                 declaredLength: bytes.count - offset,
                 &context,
-                handler
+                &sink
             )
         case .noNextHeader:
             break
         case .truncated:
-            self.reject(.truncated, bytes.count, &context, handler)
+            self.reject(.truncated, bytes.count, &context, &sink)
         case .fragment, .malformed:
             // A second fragment header inside a fragment is not legal (RFC 8200 §4.5).
-            self.reject(.malformedIPv6, 44, &context, handler)
+            self.reject(.malformedIPv6, 44, &context, &sink)
         }
     }
 
-    private mutating func reassemble(
+    private mutating func reassemble<Sink: DecodedEventSink>(
         _ key: FragmentKey,
         offset: Int,
         more: Bool,
         _ data: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         switch self.fragments.add(key: key, offset: offset, moreFragments: more, data: data, at: context.timestamp) {
         case .incomplete:
             break
         case .rejected:
-            self.reject(.fragmentRejected, offset, &context, handler)
+            self.reject(.fragmentRejected, offset, &context, &sink)
         case .complete(let datagram):
             context.wasFragmented = true
             datagram.withUnsafeBytes { raw in
@@ -467,7 +483,7 @@ public struct PacketDecoder: Sendable {
                         destination: key.destination,
                         raw,
                         &context,
-                        handler
+                        &sink
                     )
                 } else {
                     self.decodeTransport(
@@ -477,7 +493,7 @@ public struct PacketDecoder: Sendable {
                         raw,
                         declaredLength: raw.count,
                         &context,
-                        handler
+                        &sink
                     )
                 }
             }
@@ -488,14 +504,14 @@ public struct PacketDecoder: Sendable {
 
     /// Decodes an IP payload. `payload` holds the captured bytes; `declaredLength` is what the
     /// IP header says (larger when the capture's snap length cut the packet).
-    private mutating func decodeTransport(
+    private mutating func decodeTransport<Sink: DecodedEventSink>(
         _ transportProtocol: UInt8,
         source: NetworkAddress,
         destination: NetworkAddress,
         _ payload: UnsafeRawBufferPointer,
         declaredLength: Int,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         switch transportProtocol {
         case 17:
@@ -505,7 +521,7 @@ public struct PacketDecoder: Sendable {
                 payload,
                 declaredLength: declaredLength,
                 &context,
-                handler
+                &sink
             )
         case 6:
             self.decodeTCP(
@@ -514,7 +530,7 @@ public struct PacketDecoder: Sendable {
                 payload,
                 declaredLength: declaredLength,
                 &context,
-                handler
+                &sink
             )
         case 1, 58:
             self.decodeICMP(
@@ -523,32 +539,32 @@ public struct PacketDecoder: Sendable {
                 recipient: destination,
                 payload,
                 &context,
-                handler
+                &sink
             )
         case 4, 41:
-            guard self.enterTunnel(.ipInIP, source: source, destination: destination, &context, handler) else { return }
+            guard self.enterTunnel(.ipInIP, source: source, destination: destination, &context, &sink) else { return }
             if transportProtocol == 4 {
-                self.decodeIPv4(payload, &context, handler)
+                self.decodeIPv4(payload, &context, &sink)
             } else {
-                self.decodeIPv6(payload, &context, handler)
+                self.decodeIPv6(payload, &context, &sink)
             }
         case 47:
-            self.decodeGRE(source: source, destination: destination, payload, &context, handler)
+            self.decodeGRE(source: source, destination: destination, payload, &context, &sink)
         default:
-            self.reject(.unsupportedTransport, Int(transportProtocol), &context, handler)
+            self.reject(.unsupportedTransport, Int(transportProtocol), &context, &sink)
         }
     }
 
     /// Records an IP-level encapsulation; `false` (after an undecodable event) when too deep.
-    private mutating func enterTunnel(
+    private mutating func enterTunnel<Sink: DecodedEventSink>(
         _ kind: Encapsulations,
         source: NetworkAddress,
         destination: NetworkAddress,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) -> Bool {
         guard context.depth < self.limits.maximumEncapsulationDepth else {
-            self.reject(.encapsulationTooDeep, context.depth, &context, handler)
+            self.reject(.encapsulationTooDeep, context.depth, &context, &sink)
             return false
         }
         if context.tunnel.depth == 0 {
@@ -562,83 +578,83 @@ public struct PacketDecoder: Sendable {
         return true
     }
 
-    private mutating func decodeGRE(
+    private mutating func decodeGRE<Sink: DecodedEventSink>(
         source: NetworkAddress,
         destination: NetworkAddress,
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         // RFC 2784 §2 and RFC 2890 §2: C, R (RFC 1701), K, S flags, version, protocol type;
         // then checksum+reserved (C), key (K), sequence number (S), 4 bytes each.
-        guard bytes.count >= 4 else { return self.reject(.truncated, bytes.count, &context, handler) }
+        guard bytes.count >= 4 else { return self.reject(.truncated, bytes.count, &context, &sink) }
         let flags = bytes.readUInt16(at: 0)
         let protocolType = bytes.readUInt16(at: 2)
         guard flags & 0x0007 == 0, flags & 0x4000 == 0 else {
             // Version 1 is PPTP's enhanced GRE; source routing (RFC 1701) is obsolete.
-            return self.reject(.unsupportedGRE, Int(flags), &context, handler)
+            return self.reject(.unsupportedGRE, Int(flags), &context, &sink)
         }
         var offset = 4
         if flags & 0x8000 != 0 { offset += 4 }
         if flags & 0x2000 != 0 { offset += 4 }
         let hasSequence = flags & 0x1000 != 0
         if hasSequence { offset += 4 }
-        guard bytes.count >= offset else { return self.reject(.truncated, bytes.count, &context, handler) }
-        guard self.enterTunnel(.gre, source: source, destination: destination, &context, handler) else { return }
+        guard bytes.count >= offset else { return self.reject(.truncated, bytes.count, &context, &sink) }
+        guard self.enterTunnel(.gre, source: source, destination: destination, &context, &sink) else { return }
         let inner = bytes.slice(offset, bytes.count)
         switch protocolType {
         case 0x0800:
-            self.decodeIPv4(inner, &context, handler)
+            self.decodeIPv4(inner, &context, &sink)
         case 0x86DD:
-            self.decodeIPv6(inner, &context, handler)
+            self.decodeIPv6(inner, &context, &sink)
         case 0x6558:
             context.tunnel.encapsulations.insert(.transparentEthernet)
             context.vlan = VLANTags()
-            self.decodeEthernet(inner, &context, handler)
+            self.decodeEthernet(inner, &context, &sink)
         case 0x88BE:
             // ERSPAN type II carries an 8-byte header and sets S; type I has neither.
             context.tunnel.encapsulations.insert(.erspan)
             context.vlan = VLANTags()
             let headerLength = hasSequence ? 8 : 0
-            guard inner.count >= headerLength else { return self.reject(.truncated, inner.count, &context, handler) }
-            self.decodeEthernet(inner.slice(headerLength, inner.count), &context, handler)
+            guard inner.count >= headerLength else { return self.reject(.truncated, inner.count, &context, &sink) }
+            self.decodeEthernet(inner.slice(headerLength, inner.count), &context, &sink)
         case 0x22EB:
             // ERSPAN type III: 12-byte header; the O flag (lowest bit of byte 11) adds an 8-byte
             // platform-specific sub-header; FT (bits 2-6 of byte 10) is 0 for Ethernet, 2 for IP.
             context.tunnel.encapsulations.insert(.erspan)
             context.vlan = VLANTags()
-            guard inner.count >= 12 else { return self.reject(.truncated, inner.count, &context, handler) }
+            guard inner.count >= 12 else { return self.reject(.truncated, inner.count, &context, &sink) }
             let headerLength = inner[11] & 0x01 != 0 ? 20 : 12
-            guard inner.count >= headerLength else { return self.reject(.truncated, inner.count, &context, handler) }
+            guard inner.count >= headerLength else { return self.reject(.truncated, inner.count, &context, &sink) }
             switch (inner[10] >> 2) & 0x1F {
-            case 0: self.decodeEthernet(inner.slice(headerLength, inner.count), &context, handler)
-            case 2: self.decodeIP(inner.slice(headerLength, inner.count), &context, handler)
-            default: self.reject(.unsupportedGRE, Int(protocolType), &context, handler)
+            case 0: self.decodeEthernet(inner.slice(headerLength, inner.count), &context, &sink)
+            case 2: self.decodeIP(inner.slice(headerLength, inner.count), &context, &sink)
+            default: self.reject(.unsupportedGRE, Int(protocolType), &context, &sink)
             }
         default:
-            self.reject(.unsupportedGRE, Int(protocolType), &context, handler)
+            self.reject(.unsupportedGRE, Int(protocolType), &context, &sink)
         }
     }
 
-    private mutating func decodeUDP(
+    private mutating func decodeUDP<Sink: DecodedEventSink>(
         source: NetworkAddress,
         destination: NetworkAddress,
         _ bytes: UnsafeRawBufferPointer,
         declaredLength: Int,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         // RFC 768. The checksum is never checked (0 is legal for IPv4; loopback and offloaded
         // captures carry unfilled ones).
         guard bytes.count >= 8 else {
-            return self.reject(declaredLength < 8 ? .malformedUDP : .truncated, bytes.count, &context, handler)
+            return self.reject(declaredLength < 8 ? .malformedUDP : .truncated, bytes.count, &context, &sink)
         }
         var length = Int(bytes.readUInt16(at: 4))
         if length == 0 && declaredLength > 0xFFFF {
             length = declaredLength  // RFC 2675 §4: UDP jumbogram
         }
         guard length >= 8, length <= declaredLength else {
-            return self.reject(.malformedUDP, length, &context, handler)
+            return self.reject(.malformedUDP, length, &context, &sink)
         }
         let datagram = UDPDatagram(
             source: Endpoint(address: source, port: bytes.readUInt16(at: 0)),
@@ -652,28 +668,28 @@ public struct PacketDecoder: Sendable {
             wasFragmented: context.wasFragmented
         )
         self.counters.udpDatagrams += 1
-        handler(.udp(datagram))
+        sink.receive(udp: datagram)
     }
 
-    private mutating func decodeTCP(
+    private mutating func decodeTCP<Sink: DecodedEventSink>(
         source: NetworkAddress,
         destination: NetworkAddress,
         _ bytes: UnsafeRawBufferPointer,
         declaredLength: Int,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         // RFC 9293 §3.1. Checksum not checked.
         guard bytes.count >= 20 else {
-            return self.reject(declaredLength < 20 ? .malformedTCP : .truncated, bytes.count, &context, handler)
+            return self.reject(declaredLength < 20 ? .malformedTCP : .truncated, bytes.count, &context, &sink)
         }
         let dataOffset = Int(bytes[12] >> 4) * 4
         guard dataOffset >= 20, dataOffset <= declaredLength else {
-            return self.reject(.malformedTCP, dataOffset, &context, handler)
+            return self.reject(.malformedTCP, dataOffset, &context, &sink)
         }
         guard bytes.count >= declaredLength else {
             // Without the whole payload the stream would be corrupted; let a gap report it.
-            return self.reject(.truncatedTCPSegment, bytes.count, &context, handler)
+            return self.reject(.truncatedTCPSegment, bytes.count, &context, &sink)
         }
         let flow = TCPFlow(
             source: Endpoint(address: source, port: bytes.readUInt16(at: 0)),
@@ -688,26 +704,26 @@ public struct PacketDecoder: Sendable {
             frameNumber: context.frameNumber
         )
         self.counters.tcpSegments += 1
-        self.tcp.process(segment) { handler(Self.wrap($0)) }
+        self.tcp.process(segment) { sink.receive(Self.wrap($0)) }
     }
 
-    private mutating func decodeICMP(
+    private mutating func decodeICMP<Sink: DecodedEventSink>(
         isICMPv6: Bool,
         reporter: NetworkAddress,
         recipient: NetworkAddress,
         _ bytes: UnsafeRawBufferPointer,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         // RFC 792 / RFC 4443 §3: type, code, checksum, 4 bytes (unused / MTU / pointer), then as
         // much of the offending packet as fits.
-        guard bytes.count >= 8 else { return self.reject(.truncated, bytes.count, &context, handler) }
+        guard bytes.count >= 8 else { return self.reject(.truncated, bytes.count, &context, &sink) }
         let type = bytes[0]
         let isError = isICMPv6 ? (1...4).contains(type) : (type == 3 || type == 11 || type == 12)
-        guard isError else { return self.reject(.ignoredICMP, Int(type), &context, handler) }
+        guard isError else { return self.reject(.ignoredICMP, Int(type), &context, &sink) }
         let quoted = bytes.slice(8, bytes.count)
         guard let original = Self.parseQuotedPacket(quoted) else {
-            return self.reject(.truncated, bytes.count, &context, handler)
+            return self.reject(.truncated, bytes.count, &context, &sink)
         }
         let error = ICMPError(
             reporter: reporter,
@@ -722,7 +738,7 @@ public struct PacketDecoder: Sendable {
             frameNumber: context.frameNumber
         )
         self.counters.icmpErrors += 1
-        handler(.icmpError(error))
+        sink.receive(.icmpError(error))
     }
 
     /// The 5-tuple of the packet quoted in an ICMP error (IPv4 or IPv6, by version nibble).
@@ -785,13 +801,29 @@ public struct PacketDecoder: Sendable {
 
     /// Counts and reports a layer that could not be decoded.
     @inline(never)
-    private mutating func reject(
+    private mutating func reject<Sink: DecodedEventSink>(
         _ reason: UndecodableReason,
         _ detail: Int,
         _ context: inout FrameContext,
-        _ handler: (DecodedEvent) -> Void
+        _ sink: inout Sink
     ) {
         self.counters.undecodable[Int(reason.rawValue)] += 1
-        handler(.undecodable(Undecodable(reason: reason, detail: detail, frameNumber: context.frameNumber)))
+        sink.receive(.undecodable(Undecodable(reason: reason, detail: detail, frameNumber: context.frameNumber)))
     }
+}
+
+/// Where ``PacketDecoder`` delivers what it decodes.
+public protocol DecodedEventSink {
+    /// A UDP datagram, borrowed for the call (its payload too).
+    mutating func receive(udp datagram: UDPDatagram)
+    /// Any other event.
+    mutating func receive(_ event: DecodedEvent)
+}
+
+/// Adapts a closure to ``DecodedEventSink`` for the closure-taking entry points.
+private struct ClosureSink: DecodedEventSink {
+    let handler: (DecodedEvent) -> Void
+
+    mutating func receive(udp datagram: UDPDatagram) { self.handler(.udp(datagram)) }
+    mutating func receive(_ event: DecodedEvent) { self.handler(event) }
 }

@@ -36,7 +36,10 @@ public final class PcapReader {
     /// The container format.
     public let format: PcapFileFormat
     /// Frames delivered so far.
-    public private(set) var framesRead = 0
+    public var framesRead: Int { self.frameCount }
+    /// The storage of ``framesRead``: private, so the per-packet increment needs no run-time
+    /// exclusivity check (a public class property gets one).
+    private var frameCount = 0
     /// Set when reading stopped before the end of the data: truncation, damage, mixed link types
     /// or an I/O error. The frames before the problem were delivered.
     public private(set) var warning: PcapError?
@@ -285,7 +288,7 @@ public final class PcapReader {
             self.stop(status: status)
             return nil
         }
-        self.framesRead += 1
+        self.frameCount += 1
         let record = header.pointee
         let caplen = Int(record.caplen)
         self.nextRecordOffset &+= self.recordHeaderLength &+ caplen
@@ -327,7 +330,7 @@ public final class PcapReader {
         if offset >= self.mappedNextStep, let mapped = self.mapped {
             self.mappedNextStep = mapped.advance(to: offset)
         }
-        self.framesRead += 1
+        self.frameCount += 1
         self.nextRecordOffset = offset + 16 + caplen
         // Request the cache lines of the records ahead (the hardware prefetcher stops at page edges).
         let prefetchEnd = min(size, offset + 16 + caplen + Self.prefetchDistance)

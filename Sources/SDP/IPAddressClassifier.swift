@@ -92,17 +92,38 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses exactly four decimal octets separated by dots.
     static func parseIPv4(_ text: Substring) -> (UInt8, UInt8, UInt8, UInt8)? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var octets: [UInt8] = []
-        for part in parts {
-            // At most three digits, so the value cannot overflow before the range check.
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let value = Int(part), value <= 255
-            else { return nil }
-            octets.append(UInt8(value))
+        // Byte by byte (the rules' hot path classifies every address of every call): four
+        // groups of one to three ASCII digits, each at most 255, separated by single dots.
+        var octets: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        var group = 0
+        var value = 0
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, group < 3 else { return nil }
+                Self.store(value, at: group, in: &octets)
+                group += 1
+                value = 0
+                digits = 0
+            } else {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard value <= 255 else { return nil }
+            }
         }
-        return (octets[0], octets[1], octets[2], octets[3])
+        guard group == 3, digits > 0 else { return nil }
+        Self.store(value, at: 3, in: &octets)
+        return octets
+    }
+
+    private static func store(_ value: Int, at index: Int, in octets: inout (UInt8, UInt8, UInt8, UInt8)) {
+        switch index {
+        case 0: octets.0 = UInt8(value)
+        case 1: octets.1 = UInt8(value)
+        case 2: octets.2 = UInt8(value)
+        default: octets.3 = UInt8(value)
+        }
     }
 
     /// Parses IPv6 text into 16 octets (RFC 4291 §2.2 forms 1–3).

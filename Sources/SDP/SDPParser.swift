@@ -307,7 +307,8 @@ struct SDPParser {
             return
         }
         let index = self.description.media.count
-        let mediaExcerpt = SDPText.excerpt(("m=" + media.value)[...])
+        // Built only for a warning: most sections have none.
+        var mediaExcerpt: String { SDPText.excerpt(("m=" + media.value)[...]) }
         if media.connections.isEmpty && self.description.connection == nil && !media.isRejected {
             self.warnings.append(SDPWarning(.missingConnection, line: self.currentMediaLine, mediaIndex: index, excerpt: mediaExcerpt,
                                             reason: "no c= line for this media section and none at session level"))

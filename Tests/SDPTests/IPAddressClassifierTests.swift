@@ -18,7 +18,8 @@ struct IPAddressClassifierTests {
         ("8.8.8.8", .public), ("2606:4700:4700::1111", .public), ("[2001:4860::8888]", .public),
         ("sip.example.com", .hostname), ("localhost", .hostname), ("abc123.local", .hostname),
         ("256.1.1.1", .invalid), ("1.2.3", .invalid), ("1.2.3.4.5", .invalid), ("", .invalid), ("-bad.example", .invalid),
-        ("1:2:3:4:5:6:7:8:9", .invalid), ("1::2::3", .invalid), ("12345::1", .invalid), ("a b", .invalid),
+        ("1..2.3", .invalid), (".1.2.3", .invalid), ("1.2.3.0004", .invalid), ("1.2.3.4 ", .invalid),
+        ("1.2.3.٤", .invalid), ("010.0.0.1", .private), ("1:2:3:4:5:6:7:8:9", .invalid), ("1::2::3", .invalid), ("12345::1", .invalid), ("a b", .invalid),
     ])
     func classification(text: String, expected: IPAddressClass) {
         #expect(IPAddressClassifier.classify(text) == expected, "\(text)")

@@ -59,10 +59,6 @@ enum CodecRules {
             let answerSDP = descriptions[position].sdp
             let offerEvent = call.events[descriptions[offerPosition].eventIndex]
             let result = SDPNegotiation.evaluate(offer: offerSDP, answer: answerSDP)
-            let evidence = [
-                context.evidence(offerEvent, "offer: \(Self.codecList(offerSDP))"),
-                context.evidence(answerEvent, "answer: \(Self.codecList(answerSDP))"),
-            ]
             // One finding per kind of problem: an answer with three extra codecs is one problem.
             var groups: [ProblemGroup] = []
             for problem in result.problems where problem.severity != .info {
@@ -72,6 +68,12 @@ enum CodecRules {
                     groups.append(ProblemGroup(problem: problem, explanations: [problem.explanation]))
                 }
             }
+            guard !groups.isEmpty else { continue }
+            // Built only for a finding: most answers have none.
+            let evidence = [
+                context.evidence(offerEvent, "offer: \(Self.codecList(offerSDP))"),
+                context.evidence(answerEvent, "answer: \(Self.codecList(answerSDP))"),
+            ]
             for group in groups {
                 let code = Self.findingCode(for: group.problem.code)
                 var severity: FindingSeverity = group.problem.severity == .error ? .error : .warning

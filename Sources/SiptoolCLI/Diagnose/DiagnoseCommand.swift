@@ -97,13 +97,7 @@ enum DiagnoseCommand {
             }
             let linkType = LinkType(rawValue: packet.linkType)
             let frameNumber = readers.count == 1 ? packet.frameNumber : frames
-            decoder.decode(frame: packet.bytes, linkType: linkType, timestamp: time, frameNumber: frameNumber) { event in
-                if case .udp(let datagram) = event {
-                    analyzer.ingestUDP(datagram)
-                } else {
-                    analyzer.ingest(event)
-                }
-            }
+            decoder.decode(frame: packet.bytes, linkType: linkType, timestamp: time, frameNumber: frameNumber, into: &analyzer)
             if frames & 0xFFFF == 0 { progress.update() }
             if let single {
                 pending[0] = single.nextPacket()

@@ -130,8 +130,18 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// RFC 8259 §7: quote, backslash and control characters escaped; other text passed as UTF-8.
     static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: append their bytes whole instead of scalar by scalar.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+        // Most strings need no escape: append their bytes whole instead of scalar by scalar
+        // (scanned in place when the string's UTF-8 is contiguous, as native strings' is).
+        let appendedWhole = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if appendedWhole == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        if appendedWhole == nil && !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
             JSONValue.append(value, into: &out)
             out.append(UInt8(ascii: "\""))
             return
