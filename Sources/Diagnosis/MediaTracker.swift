@@ -105,14 +105,14 @@ struct MediaTracker {
         /// A stream an SDP claimed is classified by the announcements of its two endpoints, which
         /// only an SDP for one of them changes (``isStale``); a stream found heuristically is
         /// classified again after every SDP, because that also checks the packet itself.
-        mutating func updateIfCurrent(generation: Int, datagram: UDPDatagram, header: RTPHeader) -> Bool {
+        mutating func updateIfCurrent(generation: Int, datagram: UDPDatagram, header: RTPFixedHeader) -> Bool {
             guard !self.isStale, self.callID != nil || self.generation == generation else { return false }
             self.update(datagram: datagram, header: header)
             return true
         }
 
         /// Feeds one packet to the stream's statistics.
-        mutating func update(datagram: UDPDatagram, header: RTPHeader) {
+        mutating func update(datagram: UDPDatagram, header: RTPFixedHeader) {
             let pt = header.payloadType
             let info: PayloadTraits
             // The previous packet's type is already in `payloadTypes` (it was added with it).
@@ -222,7 +222,7 @@ struct MediaTracker {
     mutating func ingestUDP(_ datagram: UDPDatagram, calls: inout [String: CallRecord], options: AnalyzerOptions) {
         let payload = datagram.payload
         // Fast path: a packet of a stream already known, with no SDP change since it was classified.
-        if !RTPHeader.isRTCP(payload), let header = RTPHeader.parse(payload),
+        if !RTPHeader.isRTCP(payload), let header = RTPFixedHeader.parse(payload),
             let slot = self.slot(of: StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)),
             self.slots[slot]!.updateIfCurrent(generation: self.generation, datagram: datagram, header: header)
         {
@@ -239,15 +239,15 @@ struct MediaTracker {
                 self.ingestRTCP(datagram, callID: announcement.callID)
                 return
             }
-            guard let header = RTPHeader.parse(payload) else { return }
+            guard let header = RTPFixedHeader.parse(payload) else { return }
             self.ingestRTP(datagram, header: header, callID: announcement.callID, setup: "SDP", payloads: announcement.payloads)
             return
         }
-        guard options.heuristicRTP, RTPHeader.looksLikeRTP(payload), let header = RTPHeader.parse(payload) else { return }
+        guard options.heuristicRTP, RTPHeader.looksLikeRTP(payload), let header = RTPFixedHeader.parse(payload) else { return }
         self.ingestRTP(datagram, header: header, callID: nil, setup: "HEUR RTP", payloads: [:])
     }
 
-    private mutating func ingestRTP(_ datagram: UDPDatagram, header: RTPHeader, callID: String?, setup: String, payloads: [UInt8: RTPPayloadInfo]) {
+    private mutating func ingestRTP(_ datagram: UDPDatagram, header: RTPFixedHeader, callID: String?, setup: String, payloads: [UInt8: RTPPayloadInfo]) {
         let key = StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)
         self.totalRTPPackets += 1
         let slot: Int

@@ -163,6 +163,11 @@ public struct PacketDecoder: Sendable {
         self.tcp.flush(now: now) { handler(Self.wrap($0)) }
     }
 
+    /// ``flush(now:_:)`` into a sink.
+    public mutating func flush<Sink: DecodedEventSink>(now: CaptureTime, into sink: inout Sink) {
+        self.flush(now: now) { sink.receive($0) }
+    }
+
     // MARK: - Link layer
 
     private mutating func decodeEthernet<Sink: DecodedEventSink>(

@@ -58,15 +58,9 @@ public struct RTPHeader: Hashable, Sendable {
     /// Parses an RTP packet. Returns nil when it is not version 2 or its lengths do not add up
     /// (CSRC count, extension length or padding beyond the packet): such bytes are not RTP.
     public static func parse(_ packet: UnsafeRawBufferPointer) -> RTPHeader? {
-        let count = packet.count
-        guard count >= Self.fixedLength else { return nil }
+        guard let fixed = RTPFixedHeader.parse(packet) else { return nil }
         let first = packet[0]
-        guard first >> 6 == Self.version else { return nil }
-        let hasPadding = first & 0x20 != 0
-        let hasExtension = first & 0x10 != 0
         let csrcCount = Int(first & 0x0F)
-        var offset = Self.fixedLength + 4 * csrcCount
-        guard offset <= count else { return nil }
         var csrcs: [UInt32] = []
         if csrcCount > 0 {
             csrcs.reserveCapacity(csrcCount)
@@ -74,32 +68,18 @@ public struct RTPHeader: Hashable, Sendable {
         }
         var extensionProfile: UInt16?
         var extensionRange: Range<Int>?
-        if hasExtension {
+        if first & 0x10 != 0 {
             // RFC 3550 §5.3.1: 16-bit profile-defined value, 16-bit length in 32-bit words not counting
-            // this 4-byte header. RFC 8285 one-byte (0xBEDE) and two-byte (0x100x) forms use the same
-            // frame, so skipping by the length is correct for both.
-            guard offset + 4 <= count else { return nil }
+            // this 4-byte header (the fixed parse checked that it fits).
+            let offset = Self.fixedLength + 4 * csrcCount
             extensionProfile = UInt16(packet[offset]) << 8 | UInt16(packet[offset + 1])
-            let words = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
-            let start = offset + 4
-            offset = start + 4 * words
-            guard offset <= count else { return nil }
-            extensionRange = start..<offset
+            extensionRange = (offset + 4)..<fixed.payloadOffset
         }
-        var end = count
-        var padding = 0
-        if hasPadding {
-            // RFC 3550 §5.1: the last octet counts the padding octets, itself included; it cannot be 0
-            // and cannot reach into the header.
-            padding = Int(packet[count - 1])
-            guard padding >= 1, offset + padding <= count else { return nil }
-            end -= padding
-        }
-        let second = packet[1]
         return RTPHeader(
-            marker: second & 0x80 != 0, payloadType: second & 0x7F, sequenceNumber: UInt16(packet[2]) << 8 | UInt16(packet[3]),
-            timestamp: Self.word(packet, 4), ssrc: Self.word(packet, 8), csrcs: csrcs, extensionProfile: extensionProfile,
-            extensionRange: extensionRange, paddingLength: padding, payloadOffset: offset, payloadLength: end - offset)
+            marker: fixed.marker, payloadType: fixed.payloadType, sequenceNumber: fixed.sequenceNumber,
+            timestamp: fixed.timestamp, ssrc: fixed.ssrc, csrcs: csrcs, extensionProfile: extensionProfile,
+            extensionRange: extensionRange, paddingLength: packet.count - fixed.payloadOffset - fixed.payloadLength,
+            payloadOffset: fixed.payloadOffset, payloadLength: fixed.payloadLength)
     }
 
     /// Every field as parsed (no clamping or recomputation: the parser checked them). Called once
@@ -261,5 +241,51 @@ public struct RTPHeaderExtensionElement: Sendable, Hashable {
             offset += length
         }
         return elements
+    }
+}
+
+/// What per-packet statistics read of an RTP header, parsed with ``RTPHeader/parse(_:)-(UnsafeRawBufferPointer)``'s
+/// checks but without the CSRC list and extension: no array to allocate or release per packet.
+public struct RTPFixedHeader: Sendable, Hashable {
+    public var marker: Bool
+    public var payloadType: UInt8
+    public var sequenceNumber: UInt16
+    public var timestamp: UInt32
+    public var ssrc: UInt32
+    /// Where the payload starts (after CSRCs and the extension).
+    public var payloadOffset: Int
+    /// Payload bytes, padding excluded.
+    public var payloadLength: Int
+
+    /// Parses an RTP packet's fixed header and checks its lengths; nil when it is not version 2
+    /// or its CSRC count, extension length or padding do not fit the packet (RFC 3550 §5.1, §5.3.1).
+    public static func parse(_ packet: UnsafeRawBufferPointer) -> RTPFixedHeader? {
+        let count = packet.count
+        guard count >= RTPHeader.fixedLength else { return nil }
+        let first = packet[0]
+        guard first >> 6 == RTPHeader.version else { return nil }
+        var offset = RTPHeader.fixedLength + 4 * Int(first & 0x0F)
+        guard offset <= count else { return nil }
+        if first & 0x10 != 0 {
+            guard offset + 4 <= count else { return nil }
+            let words = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
+            offset += 4 + 4 * words
+            guard offset <= count else { return nil }
+        }
+        var end = count
+        if first & 0x20 != 0 {
+            // The last octet counts the padding octets, itself included; it cannot be 0 and cannot
+            // reach into the header.
+            let padding = Int(packet[count - 1])
+            guard padding >= 1, offset + padding <= count else { return nil }
+            end -= padding
+        }
+        let second = packet[1]
+        return RTPFixedHeader(
+            marker: second & 0x80 != 0, payloadType: second & 0x7F,
+            sequenceNumber: UInt16(packet[2]) << 8 | UInt16(packet[3]),
+            timestamp: UInt32(packet[4]) << 24 | UInt32(packet[5]) << 16 | UInt32(packet[6]) << 8 | UInt32(packet[7]),
+            ssrc: UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]),
+            payloadOffset: offset, payloadLength: end - offset)
     }
 }

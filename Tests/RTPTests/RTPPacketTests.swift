@@ -63,6 +63,7 @@ import Testing
         ] as [(String, [UInt8])])
     func badPacketsAreRefused(_ name: String, _ bytes: [UInt8]) {
         #expect(RTPHeader.parse(bytes) == nil, "\(name)")
+        #expect(bytes.withUnsafeBytes { RTPFixedHeader.parse($0) } == nil, "\(name)")
         #expect(!RTPHeader.looksLikeRTP(bytes), "\(name)")
     }
 
@@ -73,9 +74,15 @@ import Testing
             let count = Int(generator.next() % 64)
             var junk = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             if count > 0 && generator.next() % 2 == 0 { junk[0] = 0x80 | (junk[0] & 0x3F) }  // version 2 more often
-            if let header = RTPHeader.parse(junk) {
+            let fixed = junk.withUnsafeBytes { RTPFixedHeader.parse($0) }
+            // The allocation-free parse diagnose uses accepts exactly what the full one accepts.
+            #expect((fixed == nil) == (RTPHeader.parse(junk) == nil))
+            if let header = RTPHeader.parse(junk), let fixed {
                 parsed += 1
                 #expect(header.payloadOffset + header.payloadLength + header.paddingLength == junk.count)
+                #expect(fixed.payloadOffset == header.payloadOffset && fixed.payloadLength == header.payloadLength)
+                #expect(fixed.marker == header.marker && fixed.payloadType == header.payloadType && fixed.ssrc == header.ssrc)
+                #expect(fixed.sequenceNumber == header.sequenceNumber && fixed.timestamp == header.timestamp)
                 _ = junk.withUnsafeBytes { RTPHeaderExtensionElement.elements(of: header, in: $0) }
             }
             _ = RTPHeader.looksLikeRTP(junk)

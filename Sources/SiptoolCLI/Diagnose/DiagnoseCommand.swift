@@ -7,6 +7,38 @@ import SIPMessages
 import Glibc
 #endif
 
+/// Feeds captured frames to the decoder and the analyzer, keeping what the report says about the
+/// capture itself (frame count, first and last time, a snap length warning).
+struct PacketPump {
+    var analyzer: CaptureAnalyzer
+    var decoder = PacketDecoder()
+    private(set) var frames = 0
+    private(set) var first: CaptureTime?
+    private(set) var last = CaptureTime.zero
+    private var snaplenWarned = false
+    var warnings: [String] = []
+
+    init(analyzer: CaptureAnalyzer) {
+        self.analyzer = analyzer
+    }
+
+    /// One frame; `frameNumber` is what findings cite (the capture's own, or the merged count).
+    mutating func take(_ packet: CapturedPacket, frameNumber: Int, path: String) {
+        self.frames += 1
+        let time = CaptureTime(nanosecondsSinceEpoch: packet.nanosecondsSinceEpoch)
+        if self.first == nil { self.first = time }
+        if time > self.last { self.last = time }
+        if !self.snaplenWarned && packet.bytes.count < packet.originalLength && packet.bytes.count < 1500 {
+            self.snaplenWarned = true
+            self.warnings.append("\(path): packets were cut to \(packet.bytes.count) bytes by the capture's snaplen; "
+                + "SIP messages longer than that cannot be read (capture with -s 0)")
+        }
+        self.decoder.decode(
+            frame: packet.bytes, linkType: LinkType(rawValue: packet.linkType), timestamp: time, frameNumber: frameNumber,
+            into: &self.analyzer)
+    }
+}
+
 /// `siptool diagnose CAPTURE...`: reads captures in one streaming pass, ties each SIP dialog to its
 /// RTP, and explains every call with findings, evidence and fixes.
 enum DiagnoseCommand {
@@ -67,53 +99,40 @@ enum DiagnoseCommand {
             }
         }
         let progress = ProgressReporter(context: context, readers: readers)
-        var analyzer = CaptureAnalyzer(options: options)
-        var decoder = PacketDecoder()
-        var frames = 0
-        var first: CaptureTime?
-        var last = CaptureTime.zero
-        var snaplenWarned = false
-        var warnings: [String] = []
-
-        // Merge by time: one pending packet per reader.
-        var pending: [CapturedPacket?] = readers.map { $0.nextPacket() }
-        // One capture (the usual case): no array access and reference counting per packet.
-        let single = readers.count == 1 ? readers[0] : nil
-        while true {
-            var chosen = -1
-            for (index, packet) in pending.enumerated() {
-                guard let packet else { continue }
-                if chosen < 0 || packet.nanosecondsSinceEpoch < pending[chosen]!.nanosecondsSinceEpoch { chosen = index }
+        var pump = PacketPump(analyzer: CaptureAnalyzer(options: options))
+        if readers.count == 1 {
+            // One capture (the usual case): no merging, the capture's own frame numbers.
+            let reader = readers[0]
+            while let packet = reader.nextPacket() {
+                pump.take(packet, frameNumber: packet.frameNumber, path: paths[0])
+                if pump.frames & 0xFFFF == 0 { progress.update() }
             }
-            guard chosen >= 0, let packet = pending[chosen] else { break }
-            frames += 1
-            let time = CaptureTime(nanosecondsSinceEpoch: packet.nanosecondsSinceEpoch)
-            if first == nil { first = time }
-            if time > last { last = time }
-            if !snaplenWarned && packet.bytes.count < packet.originalLength && packet.bytes.count < 1500 {
-                snaplenWarned = true
-                warnings.append("\(paths[chosen]): packets were cut to \(packet.bytes.count) bytes by the capture's snaplen; "
-                    + "SIP messages longer than that cannot be read (capture with -s 0)")
-            }
-            let linkType = LinkType(rawValue: packet.linkType)
-            let frameNumber = readers.count == 1 ? packet.frameNumber : frames
-            decoder.decode(frame: packet.bytes, linkType: linkType, timestamp: time, frameNumber: frameNumber, into: &analyzer)
-            if frames & 0xFFFF == 0 { progress.update() }
-            if let single {
-                pending[0] = single.nextPacket()
-            } else {
+        } else {
+            // Merge by time: one pending packet per reader.
+            var pending: [CapturedPacket?] = readers.map { $0.nextPacket() }
+            while true {
+                var chosen = -1
+                for (index, packet) in pending.enumerated() {
+                    guard let packet else { continue }
+                    if chosen < 0 || packet.nanosecondsSinceEpoch < pending[chosen]!.nanosecondsSinceEpoch { chosen = index }
+                }
+                guard chosen >= 0, let packet = pending[chosen] else { break }
+                pump.take(packet, frameNumber: pump.frames + 1, path: paths[chosen])
+                if pump.frames & 0xFFFF == 0 { progress.update() }
                 pending[chosen] = readers[chosen].nextPacket()
             }
         }
-        decoder.flush(now: last) { analyzer.ingest($0) }
+        let (frames, first, last) = (pump.frames, pump.first, pump.last)
+        var warnings = pump.warnings
+        pump.decoder.flush(now: last, into: &pump.analyzer)
         progress.finish()
         for reader in readers {
             if let truncation = reader.truncation { warnings.append("\(reader.path): \(truncation)") }
         }
-        if frames > 0 && analyzer.counters.sipMessages == 0 && analyzer.counters.unparseableSIP == 0 {
+        if frames > 0 && pump.analyzer.counters.sipMessages == 0 && pump.analyzer.counters.unparseableSIP == 0 {
             warnings.append("no SIP found in \(frames) frame(s): SIP over TLS or on SCTP cannot be read; check the capture filter")
         }
-        let counters = analyzer.counters
+        let counters = pump.analyzer.counters
         if counters.unparseableSIP > 0 || counters.lenientlyParsedSIP > 0 {
             let samples = counters.unparseableSamples.map { "frame \($0.frame): \($0.reason)" }.joined(separator: "; ")
             var text = "\(counters.unparseableSIP) SIP message(s) could not be parsed"
@@ -122,10 +141,10 @@ enum DiagnoseCommand {
             }
             warnings.append(text + " (\(samples))")
         }
-        let result = analyzer.finish()
+        let result = pump.analyzer.finish()
         let overview = DiagnoseRendering.Overview(
             files: paths.map { $0 == "-" ? "<stdin>" : $0 }, frames: frames, captureStart: first ?? .zero, captureEnd: last,
-            counters: analyzer.counters, calls: result.calls, unassociated: result.unassociated, warnings: warnings
+            counters: pump.analyzer.counters, calls: result.calls, unassociated: result.unassociated, warnings: warnings
         )
         let shown = Self.filter(result.calls, arguments)
         if arguments.flag("json") {
