@@ -69,11 +69,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "CAudioKernels"
+            name: "CKernels"
         ),
         .target(
             name: "RTP",
-            dependencies: ["CAudioKernels"],
+            dependencies: ["CKernels"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -95,6 +95,11 @@ public struct PacketDecoder: Sendable {
         {
             self.expire(now: timestamp) { sink.receive($0) }
         }
+        if linkType.rawValue == 1, let datagram = Self.plainUDP(frame, timestamp: timestamp, frameNumber: frameNumber) {
+            self.counters.udpDatagrams += 1
+            sink.receive(udp: datagram)
+            return
+        }
         var context = FrameContext(timestamp: timestamp, frameNumber: frameNumber)
         switch linkType.rawValue {
         case 1:
@@ -161,6 +166,34 @@ public struct PacketDecoder: Sendable {
         self.expire(now: now, handler)
         self.fragments.dropAll()
         self.tcp.flush(now: now) { handler(Self.wrap($0)) }
+    }
+
+    /// The common case in one step: an untagged Ethernet frame with an IPv4 header without options,
+    /// not a fragment, carrying UDP whose lengths add up. Anything else (or anything malformed) is
+    /// nil and takes the layered path, which decodes these frames to the same datagram.
+    @inline(__always)
+    private static func plainUDP(_ frame: UnsafeRawBufferPointer, timestamp: CaptureTime, frameNumber: Int) -> UDPDatagram? {
+        guard frame.count >= 14 + 20 + 8, frame.readUInt16(at: 12) == 0x0800, frame[14] == 0x45, frame[23] == 17,
+            frame.readUInt16(at: 20) & 0x3FFF == 0
+        else { return nil }
+        let totalLength = Int(frame.readUInt16(at: 16))
+        guard totalLength >= 20 + 8 else { return nil }
+        // As decodeIPv4 and decodeUDP: bytes after Total Length are Ethernet padding; the UDP
+        // length must fit the IP payload.
+        let capturedEnd = min(14 + totalLength, frame.count)
+        let length = Int(frame.readUInt16(at: 14 + 20 + 4))
+        guard capturedEnd >= 14 + 20 + 8, length >= 8, length <= totalLength - 20 else { return nil }
+        return UDPDatagram(
+            source: Endpoint(address: NetworkAddress(ipv4: frame.readUInt32(at: 14 + 12)), port: frame.readUInt16(at: 14 + 20)),
+            destination: Endpoint(address: NetworkAddress(ipv4: frame.readUInt32(at: 14 + 16)), port: frame.readUInt16(at: 14 + 22)),
+            payload: frame.slice(14 + 20 + 8, min(14 + 20 + length, capturedEnd)),
+            declaredPayloadLength: length - 8,
+            timestamp: timestamp,
+            frameNumber: frameNumber,
+            vlan: VLANTags(),
+            tunnel: TunnelInfo(),
+            wasFragmented: false
+        )
     }
 
     /// ``flush(now:_:)`` into a sink.

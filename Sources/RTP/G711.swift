@@ -1,4 +1,4 @@
-import CAudioKernels
+import CKernels
 
 #if canImport(Glibc)
     import Glibc

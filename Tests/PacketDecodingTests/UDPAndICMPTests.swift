@@ -14,6 +14,50 @@ struct UDPAndICMPTests {
         #expect(out.udp.map(\.payload) == [[9, 9]])
     }
 
+    /// Ethernet/IPv4/UDP frames take a one-step fast path; the same IP packets behind Linux cooked
+    /// headers take the layered one. Both must decode every variant (mutated header fields, cut
+    /// or padded frames, fragments) to the same datagrams and the same refusals.
+    @Test func fastPathDecodesLikeTheLayeredPath() {
+        var state: UInt64 = 0x0FA5_7BA7
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        var ethernetFrames: [[UInt8]] = []
+        var cookedFrames: [[UInt8]] = []
+        for round in 0..<1500 {
+            let payload = (0..<Int(next() % 40)).map { _ in UInt8(truncatingIfNeeded: next()) }
+            var ip = Build.ipv4("192.0.2.1", "198.51.100.2", protocolNumber: 17, Build.udp(4000, 5060, payload),
+                                identification: UInt16(round & 0xFFFF))
+            // Mutate one of the fields both paths look at (version/IHL, total length, flags and
+            // fragment offset, protocol, UDP length), or none.
+            switch next() % 7 {
+            case 0: ip[0] = [0x45, 0x46, 0x44, 0x55, 0x4F][Int(next() % 5)]
+            case 1: ip[2] = UInt8(truncatingIfNeeded: next() % 2); ip[3] = UInt8(truncatingIfNeeded: next())
+            case 2: ip[6] = [0x00, 0x20, 0x40, 0x01, 0x60][Int(next() % 5)]; ip[7] = UInt8(truncatingIfNeeded: next() % 3)
+            case 3: ip[9] = [17, 6, 1, 47][Int(next() % 4)]
+            case 4: ip[24] = 0; ip[25] = UInt8(truncatingIfNeeded: next())
+            default: break
+            }
+            // Cut the packet short, or add Ethernet padding after it.
+            switch next() % 4 {
+            case 0: ip = Array(ip.prefix(Int(next() % UInt64(ip.count + 1))))
+            case 1: ip += [UInt8](repeating: 0, count: Int(next() % 20))
+            default: break
+            }
+            ethernetFrames.append(Build.ethernet(type: 0x0800, ip))
+            cookedFrames.append(Build.linuxSLL(protocolType: 0x0800, ip))
+        }
+        var fast = PacketDecoder()
+        var layered = PacketDecoder()
+        let viaEthernet = fast.run(ethernetFrames, linkType: .ethernet)
+        let viaCooked = layered.run(cookedFrames, linkType: LinkType(rawValue: 113))
+        #expect(viaEthernet.udp.count > 400)
+        #expect(viaEthernet.udp == viaCooked.udp)
+        #expect(viaEthernet.reasons == viaCooked.reasons)
+        #expect(fast.statistics.udpDatagrams == layered.statistics.udpDatagrams)
+    }
+
     @Test func udpLengthIsValidated() {
         var decoder = PacketDecoder()
         let tooLong = Build.ipv4("10.0.0.1", "10.0.0.2", protocolNumber: 17, Build.udp(1, 2, [1, 2, 3], length: 40))

@@ -17,20 +17,24 @@ struct PacketPump {
     private(set) var last = CaptureTime.zero
     private var snaplenWarned = false
     var warnings: [String] = []
+    /// The captures' names, for warnings.
+    private let paths: [String]
 
-    init(analyzer: CaptureAnalyzer) {
+    init(analyzer: CaptureAnalyzer, paths: [String]) {
         self.analyzer = analyzer
+        self.paths = paths
     }
 
-    /// One frame; `frameNumber` is what findings cite (the capture's own, or the merged count).
-    mutating func take(_ packet: CapturedPacket, frameNumber: Int, path: String) {
+    /// One frame of capture `file`; `frameNumber` is what findings cite (the capture's own, or the
+    /// merged count).
+    mutating func take(_ packet: CapturedPacket, frameNumber: Int, file: Int) {
         self.frames += 1
         let time = CaptureTime(nanosecondsSinceEpoch: packet.nanosecondsSinceEpoch)
         if self.first == nil { self.first = time }
         if time > self.last { self.last = time }
         if !self.snaplenWarned && packet.bytes.count < packet.originalLength && packet.bytes.count < 1500 {
             self.snaplenWarned = true
-            self.warnings.append("\(path): packets were cut to \(packet.bytes.count) bytes by the capture's snaplen; "
+            self.warnings.append("\(self.paths[file]): packets were cut to \(packet.bytes.count) bytes by the capture's snaplen; "
                 + "SIP messages longer than that cannot be read (capture with -s 0)")
         }
         self.decoder.decode(
@@ -99,12 +103,12 @@ enum DiagnoseCommand {
             }
         }
         let progress = ProgressReporter(context: context, readers: readers)
-        var pump = PacketPump(analyzer: CaptureAnalyzer(options: options))
+        var pump = PacketPump(analyzer: CaptureAnalyzer(options: options), paths: paths)
         if readers.count == 1 {
             // One capture (the usual case): no merging, the capture's own frame numbers.
             let reader = readers[0]
             while let packet = reader.nextPacket() {
-                pump.take(packet, frameNumber: packet.frameNumber, path: paths[0])
+                pump.take(packet, frameNumber: packet.frameNumber, file: 0)
                 if pump.frames & 0xFFFF == 0 { progress.update() }
             }
         } else {
@@ -117,7 +121,7 @@ enum DiagnoseCommand {
                     if chosen < 0 || packet.nanosecondsSinceEpoch < pending[chosen]!.nanosecondsSinceEpoch { chosen = index }
                 }
                 guard chosen >= 0, let packet = pending[chosen] else { break }
-                pump.take(packet, frameNumber: pump.frames + 1, path: paths[chosen])
+                pump.take(packet, frameNumber: pump.frames + 1, file: chosen)
                 if pump.frames & 0xFFFF == 0 { progress.update() }
                 pending[chosen] = readers[chosen].nextPacket()
             }

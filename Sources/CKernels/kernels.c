@@ -1,4 +1,4 @@
-#include "audio_kernels.h"
+#include "kernels.h"
 
 // Magnitudes of G.711 codes (sign dropped: only squares are summed). μ-law: ITU-T G.711 Table 2a,
 // scaled by 4 (bias 0x84); A-law: Table 1a, scaled by 8. Both match RTP's Swift decoder.

@@ -1,7 +1,7 @@
-// Hot per-packet audio arithmetic for `siptool diagnose`, in C so that it can use AVX2 where the
-// CPU has it (chosen at run time) while the rest of the program stays baseline x86-64.
-#ifndef SIPTOOL_AUDIO_KERNELS_H
-#define SIPTOOL_AUDIO_KERNELS_H
+// Hot per-packet work of `siptool diagnose` that Swift cannot express: arithmetic that uses AVX2
+// where the CPU has it (chosen at run time, so the program stays baseline x86-64).
+#ifndef SIPTOOL_KERNELS_H
+#define SIPTOOL_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
