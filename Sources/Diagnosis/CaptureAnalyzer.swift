@@ -85,6 +85,8 @@ public struct CaptureAnalyzer {
         self.advance(to: datagram.timestamp)
         if SIPSniffer.looksLikeSIP(datagram.payload) {
             self.ingestSIPDatagram(copy datagram)
+        } else if HEPMessage.hasMagic(datagram.payload) {
+            self.ingestHEP(copy datagram)
         } else {
             self.media.ingestUDP(datagram, calls: &self.calls, options: self.options)
         }
@@ -105,7 +107,35 @@ public struct CaptureAnalyzer {
         }
     }
 
-    private mutating func ingestSIPDatagram(_ datagram: UDPDatagram) {
+    /// A SIP message inside a HEP3 copy (a capture taken at a HEP collector): read with the
+    /// original addresses, ports and transport the agent reported, at the time the copy was
+    /// captured (agents' clocks differ, and the capture's order is what the analysis follows).
+    /// Other HEP payloads (RTCP reports, logs) and malformed HEP are counted, not read.
+    private mutating func ingestHEP(_ datagram: UDPDatagram) {
+        self.counters.hepMessages += 1
+        let message: HEPMessage
+        do {
+            message = try HEPMessage.parse(datagram.payload)
+        } catch {
+            self.counters.unreadableHEP += 1
+            if self.counters.hepSamples.count < 5 { self.counters.hepSamples.append((datagram.frameNumber, error.description)) }
+            return
+        }
+        let isSIP = message.payloadProtocol == HEPMessage.sipProtocolType
+            || (message.payloadProtocol == 0 && SIPSniffer.looksLikeSIP(message.payload))
+        guard isSIP else {
+            self.counters.nonSIPHEP += 1
+            return
+        }
+        var inner = datagram
+        inner.source = message.source
+        inner.destination = message.destination
+        inner.payload = message.payload
+        inner.declaredPayloadLength = message.payload.count
+        self.ingestSIPDatagram(inner, transport: message.ipProtocol == 6 ? .tcp : .udp)
+    }
+
+    private mutating func ingestSIPDatagram(_ datagram: UDPDatagram, transport: SIPTransportKind = .udp) {
         self.counters.sipDatagrams += 1
         do {
             let result = try SIPDatagramParser.parse(datagram.payload)
@@ -114,7 +144,7 @@ public struct CaptureAnalyzer {
                 time: datagram.timestamp,
                 source: datagram.source,
                 destination: datagram.destination,
-                transport: .udp,
+                transport: transport,
                 message: result.message,
                 trailingBytes: result.trailingByteCount
             )
@@ -130,7 +160,7 @@ public struct CaptureAnalyzer {
                 self.counters.noteUnparseable(frame: datagram.frameNumber, reason: error.description + " (read with the Request-URI replaced)", truncated: false)
                 self.record(SIPEvent(
                     frame: datagram.frameNumber, time: datagram.timestamp, source: datagram.source,
-                    destination: datagram.destination, transport: .udp, message: result.message,
+                    destination: datagram.destination, transport: transport, message: result.message,
                     trailingBytes: result.trailingByteCount
                 ))
                 return
@@ -275,6 +305,13 @@ public struct AnalyzerCounters: Sendable {
     /// The first few unparseable SIP payloads, for the report.
     public var unparseableSamples: [(frame: Int, reason: String)] = []
     public var truncatedSIP = 0
+    /// HEP3 datagrams seen (copies sent to a HEP collector).
+    public var hepMessages = 0
+    /// HEP3 datagrams that were not well-formed HEP3 (or compressed), and the first few reasons.
+    public var unreadableHEP = 0
+    public var hepSamples: [(frame: Int, reason: String)] = []
+    /// HEP3 messages carrying something other than SIP (RTCP reports, logs): counted, not read.
+    public var nonSIPHEP = 0
 
     mutating func noteUnparseable(frame: Int, reason: String, truncated: Bool) {
         if truncated { self.truncatedSIP += 1 }

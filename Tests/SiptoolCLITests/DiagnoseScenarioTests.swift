@@ -11,10 +11,28 @@ struct CallCapture {
     let callee = ("198.51.100.10", UInt16(5060))
     var callID = "scenario-1@test"
 
+    /// When set, SIP messages are captured as HEP3 copies a capture agent (10.9.9.9) sends to a
+    /// collector (10.9.9.1:9060), not as themselves.
+    var viaHEP = false
+
     mutating func udp(from: (String, UInt16), to: (String, UInt16), _ payload: [UInt8], afterMs: Double = 10) {
         self.time += Int64(afterMs * 1_000_000)
         let frame = FrameBuilder.ethernetIPv4UDP(source: (FrameBuilder.ipv4(from.0)!, from.1), destination: (FrameBuilder.ipv4(to.0)!, to.1), payload: payload)
         self.frames.append((self.time, frame))
+    }
+
+    /// A HEP3 message (vendor 0 chunks: family, protocol, IPv4 addresses, ports, time, payload
+    /// type SIP, agent ID, payload) for a UDP packet.
+    static func hep3(from: (String, UInt16), to: (String, UInt16), _ payload: [UInt8], seconds: UInt32) -> [UInt8] {
+        func chunk(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
+            [0, 0, UInt8(type >> 8), UInt8(type & 0xFF), UInt8((6 + value.count) >> 8), UInt8((6 + value.count) & 0xFF)] + value
+        }
+        func word(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        let body = chunk(1, [2]) + chunk(2, [17]) + chunk(3, word(FrameBuilder.ipv4(from.0)!)) + chunk(4, word(FrameBuilder.ipv4(to.0)!))
+            + chunk(7, [UInt8(from.1 >> 8), UInt8(from.1 & 0xFF)]) + chunk(8, [UInt8(to.1 >> 8), UInt8(to.1 & 0xFF)])
+            + chunk(9, word(seconds)) + chunk(10, word(0)) + chunk(11, [1]) + chunk(12, word(7)) + chunk(15, payload)
+        let total = 6 + body.count
+        return Array("HEP3".utf8) + [UInt8(total >> 8), UInt8(total & 0xFF)] + body
     }
 
     mutating func sip(_ lines: [String], body: String = "", contentType: String = "application/sdp", fromCaller: Bool, afterMs: Double = 10) {
@@ -23,7 +41,13 @@ struct CallCapture {
         if !crlfBody.isEmpty { all.append("Content-Type: \(contentType)") }
         all.append("Content-Length: \(crlfBody.utf8.count)")
         let text = all.joined(separator: "\r\n") + "\r\n\r\n" + crlfBody
-        self.udp(from: fromCaller ? self.caller : self.callee, to: fromCaller ? self.callee : self.caller, Array(text.utf8), afterMs: afterMs)
+        let (from, to) = fromCaller ? (self.caller, self.callee) : (self.callee, self.caller)
+        if self.viaHEP {
+            let copy = Self.hep3(from: from, to: to, Array(text.utf8), seconds: UInt32(self.time / 1_000_000_000))
+            self.udp(from: ("10.9.9.9", 40000), to: ("10.9.9.1", 9060), copy, afterMs: afterMs)
+        } else {
+            self.udp(from: from, to: to, Array(text.utf8), afterMs: afterMs)
+        }
     }
 
     static func sdp(_ address: String, _ port: Int, codecs: String = "0 101") -> String {
@@ -122,6 +146,29 @@ struct CallCapture {
         #expect(call["final_status"] as? Int == 200)
         #expect(call["ending"] as? String == "BYE from caller")
         #expect(!self.codes(json).contains { $0.hasPrefix("media.") })
+    }
+
+    /// A capture taken at a HEP collector: each SIP message arrives as a HEP3 copy from an agent.
+    /// The call is read between the original endpoints; a damaged copy is named in a warning.
+    @Test func hepCopiesAreReadAsTheCall() throws {
+        var capture = CallCapture()
+        capture.viaHEP = true
+        capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
+        capture.bye()
+        // A cut copy (its length field no longer matches) is counted and reported, not read.
+        let damaged = CallCapture.hep3(from: capture.caller, to: capture.callee, Array("OPTIONS sip:x SIP/2.0\r\n\r\n".utf8), seconds: 1)
+        capture.udp(from: ("10.9.9.9", 40000), to: ("10.9.9.1", 9060), Array(damaged.dropLast(4)))
+        let (_, json) = try self.diagnose(capture)
+        let counters = json["counters"] as? [String: Any] ?? [:]
+        #expect(counters["hep_messages"] as? Int == 8 && counters["sip_messages"] as? Int == 7, "\(counters)")
+        let warnings = json["warnings"] as? [String] ?? []
+        #expect(warnings.contains { $0.contains("1 of 8 HEP3 datagram(s) could not be read") && $0.contains("frame 8") }, "\(warnings)")
+        let call = try #require((json["calls"] as? [[String: Any]])?.first)
+        #expect(call["final_status"] as? Int == 200)
+        #expect(call["ending"] as? String == "BYE from caller")
+        #expect(call["caller"] as? String == "203.0.113.5:5060" && call["callee"] as? String == "198.51.100.10:5060")
+        #expect(call["transport"] as? String == "UDP")
+        #expect((call["sip"] as? [Any])?.count == 7)
     }
 
     @Test func oneWayAudioNamesTheMissingDirectionAndAddress() throws {

@@ -35,7 +35,7 @@ import Testing
     /// Runs Kamailio with auth-proxy.cfg in the foreground (its run and work directories in a
     /// fresh temporary directory, at most 60 s through `timeout`), waits until it answers an
     /// OPTIONS, runs `body`, and stops it by PID.
-    static func withProxy<T>(_ peers: Peers, name: String, _ body: () throws -> T) throws -> T {
+    static func withProxy<T>(_ peers: Peers, name: String, defines: [String] = [], _ body: () throws -> T) throws -> T {
         let directory = "/tmp/siptool-kam-\(getpid())-\(name)"
         try? FileManager.default.removeItem(atPath: directory)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -47,7 +47,7 @@ import Testing
             "-Y", directory + "/run", "-w", directory + "/work",
             "-l", "udp:\(Self.proxy)", "-l", "tcp:\(Self.proxy)",
             "-A", "REALM=\"\(Self.realm)\"", "-A", "CALLEE=\"sip:127.0.0.1:\(Self.calleePort)\"",
-        ]
+        ] + defines.flatMap { ["-A", $0] }
         if let timeout = InteropTests.tool("timeout") { command = [timeout, "60"] + command }
         let log = "/tmp/siptool-kam-\(name).log"
         let kamailio = try InteropTests.start(command, log: log)
@@ -115,13 +115,20 @@ import Testing
         var extraArguments: [String] = []
         /// Start the callee behind the proxy (only calls that get through need it).
         var answered = false
+        /// Have the proxy copy every message as HEP3 to ``hepPort`` and capture only those copies.
+        var hep = false
     }
+
+    /// Where the proxy sends its HEP3 copies (nothing listens: the capture is the collector).
+    static let hepPort = 5088
 
     /// Starts the proxy, captures the attempt on lo (ports 5080-5089) and returns the pcap path,
     /// or nil when tcpdump is missing.
     static func capture(_ attempt: CallAttempt, peers: Peers) throws -> String? {
-        try Self.withProxy(peers, name: attempt.name) {
-            try InteropTests.capture(filter: "portrange 5080-5089", name: "kam-\(attempt.name)") {
+        let defines = attempt.hep ? ["WITH_HEP", "HEP_COLLECTOR=\"sip:127.0.0.1:\(Self.hepPort)\""] : []
+        let filter = attempt.hep ? "udp dst port \(Self.hepPort)" : "portrange 5080-5089"
+        return try Self.withProxy(peers, name: attempt.name, defines: defines) {
+            try InteropTests.capture(filter: filter, name: "kam-\(attempt.name)") {
                 var callee: InteropTests.Child?
                 if attempt.answered {
                     callee = try InteropTests.start(
@@ -301,6 +308,35 @@ import Testing
         // Both legs: the caller's INVITE over TCP to the proxy, the proxy's over UDP to the callee.
         #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "TCP" && $0["destination"] as? String == Self.proxy })
         #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "UDP" && $0["destination"] as? String == "127.0.0.1:\(Self.calleePort)" })
+    }
+
+    /// The proxy copies every message it receives and sends as HEP3 (Kamailio's siptrace, as a
+    /// Homer-monitored proxy does), and the capture holds only those copies: diagnose reads the
+    /// call from them with the original addresses, ports and transports of both legs.
+    @Test func hepCopiesFromTheProxyAreReadAsTheCall() throws {
+        guard let peers = self.requirePeers() else { return }
+        guard let path = try Self.capture(CallAttempt(name: "hep", transport: "t1", answered: true, hep: true), peers: peers) else { return }
+        defer { unlink(path) }
+        let json = try Self.diagnose(path)
+        let counters = json["counters"] as? [String: Any] ?? [:]
+        let hepMessages = counters["hep_messages"] as? Int ?? 0
+        #expect(hepMessages >= 10, "\(counters)")
+        #expect(counters["sip_messages"] as? Int == hepMessages, "every copy is a SIP message: \(counters)")
+        #expect((json["warnings"] as? [String] ?? []).isEmpty, "\(json["warnings"] ?? "")")
+        let call = try Self.call(json)
+        #expect(call["final_status"] as? Int == 200)
+        #expect(call["ending"] as? String == "BYE from caller")
+        #expect(call["transport"] as? String == "TCP")
+        #expect(call["caller"] as? String == "127.0.0.1:\(Self.callerPort)")
+        #expect(call["callee"] as? String == Self.proxy)
+        #expect(call["authentication_rounds"] as? Int == 1)
+        #expect(call["hops"] as? Int == 2)
+        #expect(Self.errors(call).isEmpty, "\(InteropTests.codes(call))")
+        let events = call["sip"] as? [[String: Any]] ?? []
+        #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "TCP" && $0["destination"] as? String == Self.proxy })
+        #expect(events.contains { $0["label"] as? String == "INVITE" && $0["transport"] as? String == "UDP" && $0["destination"] as? String == "127.0.0.1:\(Self.calleePort)" })
+        // Every copy in the capture is one of this call's messages.
+        #expect(events.count == hepMessages, "\(events.count) events, \(hepMessages) HEP3 copies")
     }
 
     // MARK: - siptool call through the proxy

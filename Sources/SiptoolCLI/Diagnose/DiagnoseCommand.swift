@@ -52,7 +52,8 @@ enum DiagnoseCommand {
         discussion: """
             Reads pcap or pcapng captures (or - for standard input, e.g. `tcpdump -w - | siptool diagnose -`), \
             several at once merged by time. Recognises SIP by content on any port over UDP and TCP \
-            (reassembled), through VLANs, PPPoE, IP-in-IP, GRE and ERSPAN tunnels and IP fragments; ties RTP \
+            (reassembled), through VLANs, PPPoE, IP-in-IP, GRE and ERSPAN tunnels and IP fragments, and inside \
+            HEP3 copies sent to a Homer collector; ties RTP \
             and RTCP to each call through its SDP, and finds RTP no SDP announced. For every call it reports \
             the outcome and timings (post-dial delay, answer, setup, duration), a ladder diagram, per-stream \
             RTP statistics (tshark-compatible numbers and RFC 3550 ones, MOS by the E-model) and findings \
@@ -134,7 +135,7 @@ enum DiagnoseCommand {
             if let truncation = reader.truncation { warnings.append("\(reader.path): \(truncation)") }
         }
         if frames > 0 && pump.analyzer.counters.sipMessages == 0 && pump.analyzer.counters.unparseableSIP == 0 {
-            warnings.append("no SIP found in \(frames) frame(s): SIP over TLS or on SCTP cannot be read; check the capture filter")
+            warnings.append("no SIP found in \(frames) frame(s): SIP over TLS, on SCTP or in HEP over TCP cannot be read; check the capture filter")
         }
         let counters = pump.analyzer.counters
         if counters.unparseableSIP > 0 || counters.lenientlyParsedSIP > 0 {
@@ -144,6 +145,10 @@ enum DiagnoseCommand {
                 text += ", \(counters.lenientlyParsedSIP) had an invalid Request-URI and were read without it"
             }
             warnings.append(text + " (\(samples))")
+        }
+        if counters.unreadableHEP > 0 {
+            let samples = counters.hepSamples.map { "frame \($0.frame): \($0.reason)" }.joined(separator: "; ")
+            warnings.append("\(counters.unreadableHEP) of \(counters.hepMessages) HEP3 datagram(s) could not be read (\(samples))")
         }
         let result = pump.analyzer.finish()
         let overview = DiagnoseRendering.Overview(

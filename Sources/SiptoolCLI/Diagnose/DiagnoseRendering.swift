@@ -238,6 +238,7 @@ enum DiagnoseRendering {
                 ("sip_retransmissions", .int(c.sipRetransmissions)),
                 ("unparseable_sip", .int(c.unparseableSIP)),
                 ("undecodable_frames", .int(c.undecodableFrames)),
+                ("hep_messages", .int(c.hepMessages)),
             ])),
             ("calls", .array(calls)),
             ("unassociated_rtp_streams", .array(overview.unassociated.map { Self.json($0, start: start) })),
