@@ -83,13 +83,18 @@ public struct CaptureAnalyzer {
     /// copying the event (the per-packet path of a capture).
     public mutating func ingestUDP(_ datagram: borrowing UDPDatagram) {
         self.advance(to: datagram.timestamp)
-        if SIPSniffer.looksLikeSIP(datagram.payload) {
-            self.ingestSIPDatagram(copy datagram)
-        } else if HEPMessage.hasMagic(datagram.payload) {
-            self.ingestHEP(copy datagram)
-        } else {
-            self.media.ingestUDP(datagram, calls: &self.calls, options: self.options)
+        // SIP and HEP3 start with an upper-case letter; RTP and RTCP (version 2) never do.
+        if let first = datagram.payload.first, first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") {
+            if SIPSniffer.looksLikeSIP(datagram.payload) {
+                self.ingestSIPDatagram(copy datagram)
+                return
+            }
+            if HEPMessage.hasMagic(datagram.payload) {
+                self.ingestHEP(copy datagram)
+                return
+            }
         }
+        self.media.ingestUDP(datagram, calls: &self.calls, options: self.options)
     }
 
     /// Adds one SIP message that arrived some other way (a test, a live call, HEP).

@@ -124,6 +124,36 @@ public indirect enum JSONValue: Sendable, Equatable {
             JSONValue.writeInt(Int(rounded), into: &out)
             return
         }
+        if decimals <= 4, abs(rounded) < 1e9 {
+            // What format() prints here, without building a String: the value is k / 10^decimals
+            // with k below 10^13, so its shortest round-trip text is exactly those digits (two
+            // decimals of at most 15 significant digits never share a double), and from 0.0001 up
+            // Swift prints it without an exponent.
+            let scaled = Int64((value * scale).rounded())
+            var magnitude = scaled.magnitude
+            var power: UInt64 = 1
+            for _ in 0..<decimals { power *= 10 }
+            var fraction = magnitude % power
+            var digits = decimals
+            while digits > 0 && fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+            magnitude /= power
+            if scaled < 0 { out.append(UInt8(ascii: "-")) }
+            JSONValue.writeInt(Int(magnitude), into: &out)
+            out.append(UInt8(ascii: "."))
+            // Leading zeros of the fraction ("0.05"), then its digits.
+            var width = 1
+            var bound: UInt64 = 10
+            while bound <= fraction {
+                width += 1
+                bound *= 10
+            }
+            for _ in width..<digits { out.append(UInt8(ascii: "0")) }
+            JSONValue.writeInt(Int(fraction), into: &out)
+            return
+        }
         JSONValue.append(JSONValue.format(value, decimals: decimals), into: &out)
     }
 
