@@ -59,7 +59,24 @@ public struct MediaDescription: Hashable, Sendable, SDPAttributeContainer {
 
     /// `true` when the protocol carries RTP ("RTP/AVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", ...), so
     /// the formats are payload type numbers.
-    public var isRTP: Bool { self.proto.uppercased().split(separator: "/").contains("RTP") }
+    public var isRTP: Bool {
+        // On the bytes (asked several times per media section of every call): a "/"-separated
+        // token that is "RTP" in any case. `state` counts the letters of "rtp" the current token
+        // has matched so far, -1 once it cannot be "RTP".
+        var state = 0
+        for byte in self.proto.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if state == 3 { return true }
+                state = 0
+                continue
+            }
+            guard state >= 0 else { continue }
+            let lower = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+            let expected = state == 0 ? UInt8(ascii: "r") : state == 1 ? UInt8(ascii: "t") : UInt8(ascii: "p")
+            state = state < 3 && lower == expected ? state + 1 : -1
+        }
+        return state == 3
+    }
 
     /// `true` for the secure RTP profiles (SAVP, SAVPF).
     public var isSecureRTP: Bool { self.proto.uppercased().hasSuffix("SAVP") || self.proto.uppercased().hasSuffix("SAVPF") }

@@ -3,6 +3,15 @@ import Testing
 
 @Suite("Parsing real-world SDP")
 struct SDPParserTests {
+    @Test(arguments: [
+        ("RTP/AVP", true), ("rtp/avp", true), ("RTP/SAVPF", true), ("UDP/TLS/RTP/SAVPF", true), ("TCP/RTP/AVP", true),
+        ("udptl", false), ("TCP/MRCPv2", false), ("RTPX/AVP", false), ("RT/AVP", false), ("UDP/RTP", true),
+        ("", false), ("/", false), ("RTP", true), ("AVP/RTPP", false), ("XRTP/AVP", false),
+    ])
+    func protocolIsRTP(proto: String, expected: Bool) {
+        #expect(MediaDescription(mediaType: .audio, port: 4000, proto: proto, formats: ["0"]).isRTP == expected, "\(proto)")
+    }
+
     @Test func asteriskOfferWithTelephoneEvent() throws {
         let result = try SessionDescription.parseWithWarnings(Fixtures.asteriskOffer)
         let sdp = result.sessionDescription
