@@ -74,6 +74,31 @@ public struct NetworkAddress: Hashable, Sendable, Comparable, CustomStringConver
         return lhs.low < rhs.low
     }
 
+    /// Writes an IPv4 address as a dotted quad (at most 15 bytes) at `count`.
+    func writeDottedQuad(into buffer: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
+        var shift: UInt64 = 24
+        while true {
+            Self.writeDecimal(Int(self.low >> shift & 0xFF), into: buffer, at: &count)
+            if shift == 0 { return }
+            buffer[count] = UInt8(ascii: ".")
+            count += 1
+            shift -= 8
+        }
+    }
+
+    /// Writes a non-negative number below 100,000 in decimal at `count`.
+    static func writeDecimal(_ value: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at count: inout Int) {
+        var divisor = 1
+        while divisor * 10 <= value { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            buffer[count] = UInt8(ascii: "0") + UInt8(rest / divisor)
+            count += 1
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
     /// Dotted quad for IPv4; RFC 5952 text for IPv6.
     ///
     /// RFC 5952 §4: lowercase hexadecimal, leading zeros of a group dropped, the longest run of
@@ -81,8 +106,11 @@ public struct NetworkAddress: Hashable, Sendable, Comparable, CustomStringConver
     /// zero group never shortened. §5: IPv4-mapped addresses end in dotted quad (`::ffff:1.2.3.4`).
     public var description: String {
         guard self.isIPv6 else {
-            let value = self.low
-            return "\(value >> 24 & 0xFF).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+            return String(unsafeUninitializedCapacity: 15) { buffer in
+                var count = 0
+                self.writeDottedQuad(into: buffer, at: &count)
+                return count
+            }
         }
         let groups = self.groups
         if self.high == 0 && self.low >> 32 == 0xFFFF {
@@ -261,6 +289,15 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// "10.0.0.1:5060" or "[2001:db8::1]:5060".
     public var description: String {
-        self.address.isIPv6 ? "[\(self.address)]:\(self.port)" : "\(self.address):\(self.port)"
+        guard !self.address.isIPv6 else { return "[\(self.address)]:\(self.port)" }
+        // Reports print thousands of these: written in place rather than interpolated.
+        return String(unsafeUninitializedCapacity: 21) { buffer in
+            var count = 0
+            self.address.writeDottedQuad(into: buffer, at: &count)
+            buffer[count] = UInt8(ascii: ":")
+            count += 1
+            NetworkAddress.writeDecimal(Int(self.port), into: buffer, at: &count)
+            return count
+        }
     }
 }

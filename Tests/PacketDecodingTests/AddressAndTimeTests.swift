@@ -38,6 +38,19 @@ struct AddressAndTimeTests {
         #expect(NetworkAddress(input) == nil)
     }
 
+    /// IPv4 text is written byte by byte; it must read as the interpolated decimals would.
+    @Test func ipv4TextMatchesDecimalInterpolation() {
+        var state: UInt64 = 0x1F4
+        for round in 0..<5000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let value = round < 3 ? [UInt32(0), UInt32.max, 0x0A00_0001][round] : UInt32(truncatingIfNeeded: state >> 29)
+            let port = round < 3 ? [UInt16(0), UInt16.max, 9][round] : UInt16(truncatingIfNeeded: state >> 7)
+            let text = "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+            #expect(NetworkAddress(ipv4: value).description == text)
+            #expect(Endpoint(address: NetworkAddress(ipv4: value), port: port).description == "\(text):\(port)")
+        }
+    }
+
     @Test func endpoints() {
         #expect(Endpoint("10.0.0.1:5060")?.description == "10.0.0.1:5060")
         #expect(Endpoint("[2001:db8::1]:5060")?.description == "[2001:db8::1]:5060")
