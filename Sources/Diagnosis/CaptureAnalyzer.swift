@@ -115,7 +115,8 @@ public struct CaptureAnalyzer {
     /// A SIP message inside a HEP3 copy (a capture taken at a HEP collector): read with the
     /// original addresses, ports and transport the agent reported, at the time the copy was
     /// captured (agents' clocks differ, and the capture's order is what the analysis follows).
-    /// Other HEP payloads (RTCP reports, logs) and malformed HEP are counted, not read.
+    /// Other HEP payloads (RTCP reports, logs) are skipped; malformed HEP is skipped and sampled
+    /// for the report's warning.
     private mutating func ingestHEP(_ datagram: UDPDatagram) {
         self.counters.hepMessages += 1
         let message: HEPMessage
