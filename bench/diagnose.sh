@@ -10,16 +10,8 @@ calls=${1:-600}
 seconds=${2:-17}
 runs=${3:-3}
 
-scripts/install-deps.sh test
-if ! command -v sngrep >/dev/null 2>&1; then
-  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq sngrep >/dev/null
-fi
-swift build -c release --product siptool >/dev/null
-siptool="$(swift build -c release --show-bin-path)/siptool"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. bench/lib.sh
+bench_setup sngrep sngrep
 python3 bench/make_capture.py "$work/short.pcap" "$calls" "$seconds"
 python3 bench/make_capture.py "$work/long.pcap" "$calls" "$((seconds * 10))"
 # Let the kernel finish writing the fresh captures (1.6 GB) before timing anything: write-back

@@ -11,16 +11,8 @@ cd "$(dirname "$0")/.."
 calls=${1:-60}
 seconds=${2:-17}
 
-scripts/install-deps.sh test
-if ! command -v valgrind >/dev/null 2>&1; then
-  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq valgrind >/dev/null
-fi
-swift build -c release --product siptool >/dev/null
-siptool="$(swift build -c release --show-bin-path)/siptool"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. bench/lib.sh
+bench_setup valgrind valgrind
 python3 bench/make_capture.py "$work/capture.pcap" "$calls" "$seconds" >/dev/null
 # Valgrind's reader gives up on the Swift toolchain's debug information: count a copy without it.
 strip -g -o "$work/siptool" "$siptool"
