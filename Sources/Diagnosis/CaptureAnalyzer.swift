@@ -129,10 +129,7 @@ public struct CaptureAnalyzer {
         }
         let isSIP = message.payloadProtocol == HEPMessage.sipProtocolType
             || (message.payloadProtocol == 0 && SIPSniffer.looksLikeSIP(message.payload))
-        guard isSIP else {
-            self.counters.nonSIPHEP += 1
-            return
-        }
+        guard isSIP else { return }
         var inner = datagram
         inner.source = message.source
         inner.destination = message.destination
@@ -316,8 +313,6 @@ public struct AnalyzerCounters: Sendable {
     /// HEP3 datagrams that were not well-formed HEP3 (or compressed), and the first few reasons.
     public var unreadableHEP = 0
     public var hepSamples: [(frame: Int, reason: String)] = []
-    /// HEP3 messages carrying something other than SIP (RTCP reports, logs): counted, not read.
-    public var nonSIPHEP = 0
 
     mutating func noteUnparseable(frame: Int, reason: String, truncated: Bool) {
         if truncated { self.truncatedSIP += 1 }

@@ -210,10 +210,7 @@ public final class CallSession: @unchecked Sendable {
                     let session = CallSession(loop: loop, options: options, log: log, server: server, sip: sip, media: media, localHost: localHost)
                     box.value = session
                     session.begin()
-                    // The session owns its sockets, but only the sockets' closures reach it: when the server
-                    // closes a TCP or TLS connection, those go, and so would the session with its promise
-                    // unfulfilled. The result's own callback keeps it until it has finished.
-                    return session.promise.futureResult.always { _ in withExtendedLifetime(session) {} }
+                    return session.promise.futureResult.keepingAlive(session)
                 }
         }
     }
@@ -270,7 +267,7 @@ public final class CallSession: @unchecked Sendable {
     /// An error the UDP socket reported (ECONNREFUSED: an ICMP port unreachable came back).
     func transportError(_ error: Error) {
         guard !self.finished, self.call.phase != .ended else { return }
-        self.mark("\(Self.transportErrorLabel(self.sip.kind)) \(self.outcome.server): \(Self.describe(error))")
+        self.mark(CallSession.transportFailure(error, kind: self.sip.kind, server: self.outcome.server))
         self.handle(self.call.transportFailed())
         if self.call.phase == .ended, !self.outcome.answered { self.loop.scheduleTask(in: .milliseconds(50)) { [weak self] in self?.finish() } }
     }
@@ -286,9 +283,10 @@ public final class CallSession: @unchecked Sendable {
         return text
     }
 
-    /// How a transport error is introduced: ICMP for UDP, the connection for TCP and TLS.
-    static func transportErrorLabel(_ kind: SIPClientTransport.Kind) -> String {
-        kind == .udp ? "ICMP error from" : "connection to"
+    /// A transport error for the report: introduced as ICMP for UDP and as the connection for TCP
+    /// and TLS, then the server and ``describe(_:)``'s words.
+    static func transportFailure(_ error: Error, kind: SIPClientTransport.Kind, server: String) -> String {
+        "\(kind == .udp ? "ICMP error from" : "connection to") \(server): \(Self.describe(error))"
     }
 
     private func send(_ message: SIPMessage) {
@@ -469,5 +467,14 @@ public enum Interrupt {
             Interrupt.count += 1
             if Interrupt.count > 1 { _exit(130) }
         }
+    }
+}
+
+extension EventLoopFuture {
+    /// This future, holding `owner` until it completes. A session owns its sockets, but only the
+    /// sockets' closures reach the session: when a server closes a TCP or TLS connection those go,
+    /// and the session would go with its result still undelivered.
+    func keepingAlive(_ owner: some AnyObject & Sendable) -> EventLoopFuture<Value> {
+        self.always { _ in withExtendedLifetime(owner) {} }
     }
 }

@@ -99,10 +99,7 @@ public final class OptionsSession: @unchecked Sendable {
                         session.finish()
                     }
                 }
-                // The session owns its sockets, but only the sockets' closures reach it: when the server
-                // closes a TCP or TLS connection, those go, and so would the session with its promise
-                // unfulfilled. The result's own callback keeps it until it has finished.
-                return session.promise.futureResult.always { _ in withExtendedLifetime(session) {} }
+                return session.promise.futureResult.keepingAlive(session)
             }
     }
 
@@ -134,7 +131,7 @@ public final class OptionsSession: @unchecked Sendable {
     func transportError(_ error: Error) {
         guard !self.finished else { return }
         self.outcome.transportFailed = true
-        self.outcome.failures.append("\(CallSession.transportErrorLabel(self.sip.kind)) \(self.outcome.server): \(CallSession.describe(error))")
+        self.outcome.failures.append(CallSession.transportFailure(error, kind: self.sip.kind, server: self.outcome.server))
         self.finish()
     }
 

@@ -112,10 +112,7 @@ public final class RegisterSession: @unchecked Sendable {
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
             box.value = session
             session.begin()
-            // The session owns its sockets, but only the sockets' closures reach it: when the server
-            // closes a TCP or TLS connection, those go, and so would the session with its promise
-            // unfulfilled. The result's own callback keeps it until it has finished.
-            return session.promise.futureResult.always { _ in withExtendedLifetime(session) {} }
+            return session.promise.futureResult.keepingAlive(session)
         }
     }
 
@@ -179,7 +176,7 @@ public final class RegisterSession: @unchecked Sendable {
     /// An error the socket reported (ECONNREFUSED: an ICMP port unreachable came back).
     func transportError(_ error: Error) {
         guard !self.finished else { return }
-        self.mark("\(CallSession.transportErrorLabel(self.sip.kind)) \(self.outcome.server): \(CallSession.describe(error))")
+        self.mark(CallSession.transportFailure(error, kind: self.sip.kind, server: self.outcome.server))
         self.outcome.failure = .transportError
         self.finish()
     }
