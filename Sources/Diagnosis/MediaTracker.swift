@@ -60,8 +60,10 @@ struct MediaTracker {
     /// One stream's state, kept in ``MediaTracker/slots`` so a packet updates it in place without
     /// reference counting.
     struct StreamState {
-        // The fields every packet reads come first, next to the key the slot cache compares, so
-        // a packet touches as few cache lines of the state as possible.
+        // A capture holds up to thousands of live streams, more than a core's L2 cache, so a
+        // packet's cost is mostly the cache lines of its stream's state that it touches. The
+        // fields every packet reads or writes come first, then the two statistics (each with
+        // its own per-packet fields first), then what only the report or rare packets need.
         let key: StreamKey
         /// The payload info of the previous packet: streams rarely change payload type.
         var lastPayloadType: UInt8?
@@ -71,22 +73,30 @@ struct MediaTracker {
         /// The SDP generation under which the stream was last classified.
         var generation = 0
         var callID: String?
-        var setupMethod: String
-        var payloads: [UInt8: RTPPayloadInfo]
-        var firstFrame: Int
         var lastFrame: Int
-        var firstTime: CaptureTime
         var lastTime: CaptureTime
-        var packets = 0
-        var eventPackets = 0
         var level = G711StreamLevel()
         var tshark = TsharkStreamAnalysis()
         var rfc = RFC3550StreamStatistics()
+        var setupMethod: String
+        var payloads: [UInt8: RTPPayloadInfo]
+        var firstFrame: Int
+        var firstTime: CaptureTime
+        var eventPackets = 0
         var payloadTypes: [UInt8] = []
         /// The decoder of a G.722 stream's audio, for its level (nil for other codecs).
         var g722: G722LevelDecoder?
         var dtmf = DTMFTracker()
         var rtcp: [RTPStreamReport.RTCPView] = []
+
+        /// What a free slot holds.
+        static let vacant = StreamState(
+            key: StreamKey(source: Endpoint(address: NetworkAddress(ipv4: 0), port: 0), destination: Endpoint(address: NetworkAddress(ipv4: 0), port: 0), ssrc: 0),
+            callID: nil, setupMethod: "", payloads: [:], firstFrame: 0, lastFrame: 0,
+            firstTime: CaptureTime(nanosecondsSinceEpoch: 0), lastTime: CaptureTime(nanosecondsSinceEpoch: 0))
+
+        /// Every packet of the stream (each one feeds the tshark statistics).
+        var packets: Int { self.tshark.total }
 
         init(key: StreamKey, callID: String?, setupMethod: String, payloads: [UInt8: RTPPayloadInfo], firstFrame: Int, lastFrame: Int, firstTime: CaptureTime, lastTime: CaptureTime) {
             self.key = key
@@ -126,7 +136,6 @@ struct MediaTracker {
             }
             let arrivalMs = Double(datagram.timestamp.nanosecondsSinceEpoch) / 1_000_000
             let body = UnsafeRawBufferPointer(rebasing: datagram.payload[header.payloadOffset..<(header.payloadOffset + header.payloadLength)])
-            self.packets += 1
             self.lastFrame = datagram.frameNumber
             self.lastTime = datagram.timestamp
             if !knownType && !self.payloadTypes.contains(pt) { self.payloadTypes.append(pt) }
@@ -156,8 +165,9 @@ struct MediaTracker {
     private var generation = 0
     /// The endpoints each call announced, to forget them when the call is finished.
     private var announcedByCall: [String: [Endpoint]] = [:]
-    /// Stream states by slot; a finished stream leaves nil, reused by the next new stream.
-    private var slots: [StreamState?] = []
+    /// Stream states by slot; a finished stream leaves a vacant state, reused by the next new
+    /// stream. Not optional: the optional's tag would live in a field no packet otherwise touches.
+    private var slots: [StreamState] = []
     private var freeSlots: [Int] = []
     /// The slot of every live stream.
     private var slotByKey: [StreamKey: Int] = [:]
@@ -224,7 +234,7 @@ struct MediaTracker {
         // Fast path: a packet of a stream already known, with no SDP change since it was classified.
         if !RTPHeader.isRTCP(payload), let header = RTPFixedHeader.parse(payload),
             let slot = self.slot(of: StreamKey(source: datagram.source, destination: datagram.destination, ssrc: header.ssrc)),
-            self.slots[slot]!.updateIfCurrent(generation: self.generation, datagram: datagram, header: header)
+            self.slots[slot].updateIfCurrent(generation: self.generation, datagram: datagram, header: header)
         {
             self.totalRTPPackets += 1
             return
@@ -253,12 +263,12 @@ struct MediaTracker {
         let slot: Int
         if let existing = self.slot(of: key) {
             slot = existing
-            if self.slots[slot]!.callID != callID || self.slots[slot]!.setupMethod != setup {
+            if self.slots[slot].callID != callID || self.slots[slot].setupMethod != setup {
                 // An SDP now claims a stream that was found heuristically (or moved it to another call).
-                self.slots[slot]!.callID = callID
-                self.slots[slot]!.setupMethod = setup
-                self.slots[slot]!.payloads = payloads
-                self.slots[slot]!.lastInfo = nil
+                self.slots[slot].callID = callID
+                self.slots[slot].setupMethod = setup
+                self.slots[slot].payloads = payloads
+                self.slots[slot].lastInfo = nil
                 if let callID, !(self.streamsByCall[callID]?.contains(key) ?? false) { self.streamsByCall[callID, default: []].append(key) }
             }
         } else {
@@ -274,9 +284,9 @@ struct MediaTracker {
             slot = self.insert(state)
             if let callID { self.streamsByCall[callID, default: []].append(key) }
         }
-        self.slots[slot]!.generation = self.generation
-        self.slots[slot]!.isStale = false
-        self.slots[slot]!.update(datagram: datagram, header: header)
+        self.slots[slot].generation = self.generation
+        self.slots[slot].isStale = false
+        self.slots[slot].update(datagram: datagram, header: header)
     }
 
     // MARK: - Stream storage
@@ -291,9 +301,9 @@ struct MediaTracker {
         // evict each other on every packet. An entry never names a free slot (``remove(_:)``
         // clears it), so the slot it names holds a stream.
         let first = self.cache[index]
-        if first.slot >= 0 && first.tag == tag && self.slots[Int(first.slot)]!.key == key { return Int(first.slot) }
+        if first.slot >= 0 && first.tag == tag && self.slots[Int(first.slot)].key == key { return Int(first.slot) }
         let second = self.cache[index ^ 1]
-        if second.slot >= 0 && second.tag == tag && self.slots[Int(second.slot)]!.key == key { return Int(second.slot) }
+        if second.slot >= 0 && second.tag == tag && self.slots[Int(second.slot)].key == key { return Int(second.slot) }
         guard let slot = self.slotByKey[key] else { return nil }
         // The newest key goes first; what was first moves to the second place.
         if first.slot >= 0 && second.slot < 0 { self.cache[index ^ 1] = first }
@@ -320,7 +330,7 @@ struct MediaTracker {
 
     /// Marks the streams to or from `endpoint` for classification again (an SDP announced it).
     private mutating func markStale(_ endpoint: Endpoint) {
-        for slot in self.slotsByEndpoint[endpoint] ?? [] { self.slots[slot]!.isStale = true }
+        for slot in self.slotsByEndpoint[endpoint] ?? [] { self.slots[slot].isStale = true }
     }
 
     private mutating func forget(slot: Int, of endpoint: Endpoint) {
@@ -336,7 +346,8 @@ struct MediaTracker {
         for place in [index, index ^ 1] where self.cache[place].slot == Int32(truncatingIfNeeded: slot) {
             self.cache[place].slot = -1
         }
-        let state = self.slots[slot].take()
+        var state = StreamState.vacant
+        swap(&state, &self.slots[slot])
         self.freeSlots.append(slot)
         self.forget(slot: slot, of: key.source)
         self.forget(slot: slot, of: key.destination)
@@ -345,7 +356,7 @@ struct MediaTracker {
 
     /// The state of a live stream (read only).
     private func state(_ key: StreamKey) -> StreamState? {
-        self.slotByKey[key].flatMap { self.slots[$0] }
+        self.slotByKey[key].map { self.slots[$0] }
     }
 
     private mutating func ingestRTCP(_ datagram: UDPDatagram, callID: String) {
@@ -374,7 +385,7 @@ struct MediaTracker {
                     roundTripMs: block.roundTripMs(arrivalCompactNTP: compact),
                     frame: datagram.frameNumber
                 )
-                if let slot = self.slotByKey[key], self.slots[slot]!.rtcp.count < 1000 { self.slots[slot]!.rtcp.append(view) }
+                if let slot = self.slotByKey[key], self.slots[slot].rtcp.count < 1000 { self.slots[slot].rtcp.append(view) }
             }
         }
     }
@@ -415,7 +426,7 @@ struct MediaTracker {
     }
 
     mutating func takeUnassociatedStreams(captureStart: CaptureTime) -> [RTPStreamReport] {
-        var reports = self.slots.compactMap { $0.map(Self.report) }
+        var reports = self.slotByKey.values.map { Self.report(self.slots[$0]) }
         self.slots.removeAll()
         self.freeSlots.removeAll()
         self.slotByKey.removeAll()

@@ -48,10 +48,48 @@ public struct RFC3550StreamStatistics: Sendable {
         }
     }
 
-    // MARK: Counters
+    // MARK: State
+    //
+    // Declared in this order on purpose: a receiver tracks hundreds of streams at once, so a packet's
+    // cost is mostly the cache lines of its stream's state it touches. The fields an in-order audio
+    // packet reads or writes come first, then the window (whose highest number leads it), then what
+    // only loss, reordering or changes touch.
 
     /// Packets received, duplicates and stray packets included.
     public private(set) var received = 0
+    // Arrival times in ns, valid once `received` > 0 (see ``firstArrivalNanoseconds``).
+    private var firstArrival: Int64 = 0
+    private var lastArrival: Int64 = 0
+    /// The longest time between two consecutive arrivals, in ns.
+    public private(set) var longestGapNanoseconds: Int64 = 0
+
+    // Sequence state (extended numbers as Int64: no overflow for any real stream).
+    private var baseExtended: Int64 = 0
+    private var highestExtended: Int64 = -1
+    private var badSequence: Int64 = -1
+    private var uniqueCounted: Int64 = 0
+    private var finalizedThrough: Int64 = -1
+    private var currentRun: Int64 = 0
+
+    // Jitter (RFC 3550 A.8) on audio packets only.
+    private var jitterClock = 0
+    private var audioTimestampUnwrapped: Int64 = 0
+    private var jitterUnits: Double = 0
+    private var jitterSumMs: Double = 0
+    private var jitterSamples = 0
+    public private(set) var maxJitterMs: Double = 0
+    private var audioPackets = 0
+    private var lastTransitUnits: Double?
+    private var minimumTransitMs: Double?
+    private var lastAudioTimestamp: UInt32 = 0
+    private var lastPayloadType: UInt8?
+    private var lastSSRC: UInt32?
+
+    /// 512 bytes of which a packet touches one word (and the highest number, which leads it).
+    private var window = SequenceWindow()
+
+    // MARK: Counters and changes (touched only by loss, reordering, restarts and changes)
+
     /// Packets whose sequence number was already received.
     public private(set) var duplicates = 0
     /// Packets that arrived after a higher sequence number (late, not lost).
@@ -61,43 +99,16 @@ public struct RFC3550StreamStatistics: Sendable {
     public private(set) var strayPackets = 0
     /// Sequence restarts (A.1: a large jump confirmed by the next packet) and SSRC changes.
     public private(set) var sequenceRestarts = 0
-
-    // Sequence state (extended numbers as Int64: no overflow for any real stream).
-    private var baseExtended: Int64 = 0
-    private var highestExtended: Int64 = -1
-    private var badSequence: Int64 = -1
     private var expectedBeforeRestart: Int64 = 0
-    private var uniqueCounted: Int64 = 0
-    private var finalizedThrough: Int64 = -1
-    private var currentRun: Int64 = 0
     private var finishedBursts = 0
     private var finishedLongestBurst: Int64 = 0
     private var finishedLostInBursts: Int64 = 0
-
-    // Jitter (RFC 3550 A.8) on audio packets only.
-    private var jitterClock = 0
-    private var lastTransitUnits: Double?
-    private var lastAudioTimestamp: UInt32 = 0
-    private var audioTimestampUnwrapped: Int64 = 0
-    private var jitterUnits: Double = 0
-    private var jitterSumMs: Double = 0
-    private var jitterSamples = 0
-    public private(set) var maxJitterMs: Double = 0
     /// Timestamp discontinuities skipped for jitter.
     public private(set) var timestampJumps = 0
-    private var minimumTransitMs: Double?
     /// Audio packets whose transit exceeded the smallest transit by ``delayedPacketThresholdMs``.
     public private(set) var delayedPackets = 0
-    private var audioPackets = 0
-
-    // Times and changes.
-    public private(set) var firstArrivalNanoseconds: Int64?
-    public private(set) var lastArrivalNanoseconds: Int64?
-    /// The longest time between two consecutive arrivals, in ns, and when it began.
-    public private(set) var longestGapNanoseconds: Int64 = 0
+    /// When the longest gap between arrivals began, in ns.
     public private(set) var longestGapStartNanoseconds: Int64?
-    private var lastPayloadType: UInt8?
-    private var lastSSRC: UInt32?
     /// Payload-type changes (count; the first ``maximumRecordedChanges`` with times in ``payloadTypeChanges``).
     public private(set) var payloadChanges = 0
     public private(set) var payloadTypeChanges: [Change] = []
@@ -109,8 +120,10 @@ public struct RFC3550StreamStatistics: Sendable {
     private var expectedPrior: Int64 = 0
     private var receivedPrior: Int64 = 0
 
-    /// Last, after the fields every packet updates: 512 bytes of which a packet touches one word.
-    private var window = SequenceWindow()
+    /// Arrival time of the first packet, in ns (nil before any).
+    public var firstArrivalNanoseconds: Int64? { self.received > 0 ? self.firstArrival : nil }
+    /// Arrival time of the latest packet, in ns (nil before any).
+    public var lastArrivalNanoseconds: Int64? { self.received > 0 ? self.lastArrival : nil }
 
     public init() {}
 
@@ -164,16 +177,18 @@ public struct RFC3550StreamStatistics: Sendable {
         self.trackJitter(arrivalNanoseconds, timestamp: timestamp, marker: marker, clock: audioClockRate)
     }
 
+    /// Called after `received` counted the packet.
     private mutating func trackTimes(_ now: Int64) {
-        if self.firstArrivalNanoseconds == nil { self.firstArrivalNanoseconds = now }
-        if let last = self.lastArrivalNanoseconds {
-            let gap = now &- last
+        if self.received == 1 {
+            self.firstArrival = now
+        } else {
+            let gap = now &- self.lastArrival
             if gap > self.longestGapNanoseconds {
                 self.longestGapNanoseconds = gap
-                self.longestGapStartNanoseconds = last
+                self.longestGapStartNanoseconds = self.lastArrival
             }
         }
-        self.lastArrivalNanoseconds = now
+        self.lastArrival = now
     }
 
     /// RFC 3550 A.1 `update_seq`. Returns false for packets that must not feed jitter (duplicates,
@@ -287,7 +302,8 @@ public struct RFC3550StreamStatistics: Sendable {
     }
 
     private mutating func trackJitter(_ now: Int64, timestamp: UInt32, marker: Bool, clock: Int?) {
-        guard let clock, clock > 0, let first = self.firstArrivalNanoseconds else { return }
+        guard let clock, clock > 0, self.received > 0 else { return }
+        let first = self.firstArrival
         self.audioPackets += 1
         // Unwrap the RTP timestamp against the previous audio packet (signed 32-bit difference).
         if self.audioPackets == 1 {
@@ -422,8 +438,9 @@ public struct RFC3550StreamStatistics: Sendable {
 struct SequenceWindow: Sendable {
     /// 64 words of 64 bits, contiguous (Swift lays out a homogeneous tuple like a C array).
     typealias Words = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
-    private var words: Words = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// First, so that it shares a cache line with the statistics' fields before the window.
     private var highest: Int64 = -1
+    private var words: Words = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     static let size: Int64 = 4096
     static let wordCount = Int(SequenceWindow.size / 64)
 
