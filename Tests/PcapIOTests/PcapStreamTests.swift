@@ -98,3 +98,42 @@ import Testing
         #expect(reader.readRecords().count == 2)
     }
 }
+
+/// Classic pcap files are read through siptool's own buffer, a chunk at a time, and through
+/// libpcap otherwise (an open `FILE`): both must deliver the same records and the same errors.
+@Suite struct BufferedReadingTests {
+    /// A classic pcap (microseconds, snaplen 262,144) whose records have sizes that make records
+    /// and record headers cross the reader's chunk boundaries, up to the largest record libpcap
+    /// accepts; `cut` bytes are dropped from the end.
+    func capture(_ name: String, cut: Int = 0) -> String {
+        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
+        var bytes: [UInt8] = le32(0xA1B2_C3D4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(262_144) + le32(1)
+        let sizes = [1, 59, 1514, 9000, 65535, 262_144, 130_000, 131_071, 7, 0, 4096]
+        for index in 0..<(sizes.count * 4) {
+            let size = sizes[index % sizes.count]
+            bytes += le32(1_700_000_000 + index) + le32(index * 7 % 1_000_000) + le32(size) + le32(size + index % 3)
+            bytes += (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+        }
+        let path = TestSupport.temporaryPath(name)
+        TestSupport.writeFile(path, Array(bytes.dropLast(cut)))
+        return path
+    }
+
+    func records(_ reader: PcapReader) -> (records: [PcapRecord], warning: PcapError.Code?, frame: Int?) {
+        let records = reader.readRecords()
+        return (records, reader.warning?.code, reader.warning?.frameNumber)
+    }
+
+    @Test(arguments: [0, 1, 100_000, 262_000, 262_160])
+    func bufferAndLibpcapAgree(cut: Int) throws {
+        let path = self.capture("buffered-\(cut).pcap", cut: cut)
+        defer { unlink(path) }
+        let ours = self.records(try PcapReader(path: path))
+        let file = try #require(fopen(path, "rb"))
+        let libpcap = self.records(try PcapReader(file: file, name: path))
+        #expect(cut == 0 ? ours.records.count == 44 : (1..<44).contains(ours.records.count))
+        #expect(ours.records == libpcap.records)
+        #expect(ours.warning == libpcap.warning && ours.frame == libpcap.frame)
+        #expect((ours.warning == nil) == (cut == 0))
+    }
+}
