@@ -50,20 +50,24 @@ public final class PcapReader {
     private var nextRecordOffset = PcapReader.globalHeaderLength
     private let recordHeaderLength: Int
     private let hasThirtyTwoBitSeconds: Bool
-    /// Classic pcap files are read straight from the file into one reused buffer (see
-    /// ``BufferedRecords``) while their records are plain; nil for other inputs, and after the
-    /// first record that is not.
-    private var buffered: BufferedRecords?
-    /// ``buffered``'s facts, copied here so the per-packet path reads them without reference
-    /// counting; `bufferBase` is nil when records come from libpcap.
-    private var bufferBase: UnsafeMutableRawPointer?
-    /// The file offset of the buffer's first byte, and how many bytes from there it holds.
-    private var bufferStart = 0
-    private var bufferCount = 0
-    private var bufferedFileSize = 0
-    private var bufferedSwapped = false
-    private var bufferedNanosecond = false
-    private var bufferedMaximumCapturedLength = 0
+    /// Classic pcap files are read from a memory map (no read(2) and no copy per packet) while
+    /// their records are plain; nil for other inputs, and after the first record that is not.
+    private var mapped: MappedRecords?
+    /// ``mapped``'s facts, copied here so the per-packet path reads them without reference
+    /// counting; `mappedBase` is nil when records come from libpcap.
+    private var mappedBase: UnsafeRawPointer?
+    private var mappedSize = 0
+    private var mappedSwapped = false
+    private var mappedNanosecond = false
+    private var mappedMaximumCapturedLength = 0
+    /// The offset from which ``MappedRecords/advance(to:)`` has work to do.
+    private var mappedNextStep = 0
+    /// End of the mapped bytes whose cache lines were requested ahead of reading (see
+    /// ``prefetchDistance``).
+    private var mappedPrefetchedUpTo = 0
+    /// How far ahead of the record being returned its successors are requested: about a dozen
+    /// typical RTP records, far enough for their bytes to arrive before they are decoded.
+    static let prefetchDistance = 3072
 
     /// `struct pcap_file_header`: magic, version, thiszone, sigfigs, snaplen, linktype.
     static let globalHeaderLength = 24
@@ -138,13 +142,13 @@ public final class PcapReader {
         self.recordHeaderLength = resolved == .modifiedPcap ? 24 : 16
         self.hasThirtyTwoBitSeconds = resolved != .pcapng
         if format == .pcap {
-            self.buffered = BufferedRecords(file: file, linkType: self.linkType, snapshotLength: self.snapshotLength)
-            if let buffered = self.buffered {
-                self.bufferBase = buffered.base
-                self.bufferedFileSize = buffered.size
-                self.bufferedSwapped = buffered.swapped
-                self.bufferedNanosecond = buffered.nanosecond
-                self.bufferedMaximumCapturedLength = buffered.maximumCapturedLength
+            self.mapped = MappedRecords(file: file, linkType: self.linkType, snapshotLength: self.snapshotLength)
+            if let mapped = self.mapped {
+                self.mappedBase = mapped.base
+                self.mappedSize = mapped.size
+                self.mappedSwapped = mapped.swapped
+                self.mappedNanosecond = mapped.nanosecond
+                self.mappedMaximumCapturedLength = mapped.maximumCapturedLength
             }
         }
     }
@@ -167,28 +171,28 @@ public final class PcapReader {
         pcap_close(self.handle)
     }
 
-    /// The records of a classic pcap file (RFC-draft "PCAP Capture File Format" §4-5), read with
-    /// pread(2) into one reused buffer, a chunk at a time. Only records libpcap would deliver
-    /// unchanged are read here: a link type without pseudo-header fix-ups, and a captured length
-    /// within the snapshot length, within 262,144 bytes and within the file. At anything else (the
-    /// end of the file included) the reader positions libpcap's stream at that record and lets
-    /// libpcap go on, so damaged and truncated files get exactly libpcap's packets and errors.
+    /// The records of a classic pcap file (RFC-draft "PCAP Capture File Format" §4-5), read
+    /// through `mmap`. Only records libpcap would deliver unchanged are read here: a link type
+    /// without pseudo-header fix-ups, and a captured length within the snapshot length, within
+    /// 262,144 bytes and within the file. At anything else (the end of the file included) the
+    /// reader positions libpcap's stream at that record and lets libpcap go on, so damaged and
+    /// truncated files get exactly libpcap's packets and errors.
     ///
-    /// Why not libpcap or a memory map: libpcap copies every record twice through stdio, and a
-    /// map must fill and release page-table entries for every page, which cost more than one copy
-    /// from the page cache; the chunk this reads is also still in the core's cache when its
-    /// packets are decoded. Memory stays one buffer, however long the file.
-    final class BufferedRecords {
-        let descriptor: Int32
-        let base: UnsafeMutableRawPointer
+    /// Pages already read are released as reading advances, so resident memory does not grow
+    /// with the file.
+    final class MappedRecords {
+        let base: UnsafeRawPointer
         let size: Int
         let swapped: Bool
         let nanosecond: Bool
         let maximumCapturedLength: Int
-        /// Bytes asked for per read: small enough to stay in a core's L2 cache until decoded.
-        static let chunk = 1 << 17
-        /// Room for one chunk after the largest record's start.
-        static let capacity = chunk + 16 + 262_144
+        /// Start of the pages not yet released.
+        var releasedUpTo = 0
+        /// End of the pages whose page-table entries were filled ahead of reading.
+        var populatedUpTo = 0
+        /// Pages are released behind and filled ahead of the reading position in steps this large.
+        static let step = 1 << 23
+        static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
         init?(file: UnsafeMutablePointer<FILE>, linkType: Int, snapshotLength: Int) {
             guard [1, 101, 228, 229].contains(linkType) else { return nil }
@@ -197,32 +201,58 @@ public final class PcapReader {
             guard descriptor >= 0, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
                 info.st_size >= PcapReader.globalHeaderLength, info.st_size <= Int.max / 2
             else { return nil }
-            var header = (UInt32(0), UInt16(0), UInt16(0))
-            guard pread(descriptor, &header, 8, 0) == 8 else { return nil }
+            let size = Int(info.st_size)
+            guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), map != MAP_FAILED else { return nil }
+            let base = UnsafeRawPointer(map)
+            let magic = base.loadUnaligned(as: UInt32.self)
             let major: UInt16
             let minor: UInt16
-            switch header.0 {
+            switch magic {
             case 0xA1B2_C3D4, 0xA1B2_3C4D:
                 self.swapped = false
-                (major, minor) = (header.1, header.2)
+                major = base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+                minor = base.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
             case 0xD4C3_B2A1, 0x4D3C_B2A1:
                 self.swapped = true
-                (major, minor) = (header.1.byteSwapped, header.2.byteSwapped)
+                major = base.loadUnaligned(fromByteOffset: 4, as: UInt16.self).byteSwapped
+                minor = base.loadUnaligned(fromByteOffset: 6, as: UInt16.self).byteSwapped
             default:
+                munmap(map, size)
                 return nil
             }
             // Before version 2.4 libpcap may swap the two length fields (files from old writers).
-            guard major == 2, minor >= 4 else { return nil }
-            self.nanosecond = header.0 == 0xA1B2_3C4D || header.0 == 0x4D3C_B2A1
-            self.descriptor = descriptor
-            self.size = Int(info.st_size)
+            guard major == 2, minor >= 4 else {
+                munmap(map, size)
+                return nil
+            }
+            self.nanosecond = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
+            self.base = base
+            self.size = size
             self.maximumCapturedLength = min(snapshotLength, 262_144)
-            self.base = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: 64)
-            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+            _ = madvise(map, size, MADV_SEQUENTIAL)
         }
 
         deinit {
-            self.base.deallocate()
+            munmap(UnsafeMutableRawPointer(mutating: self.base), self.size)
+        }
+
+        /// Releases the pages before `offset` and fills the page tables of the next step ahead
+        /// (one system call instead of a page fault every few pages). Returns the offset at which
+        /// to call again.
+        func advance(to offset: Int) -> Int {
+            let end = offset / Self.pageSize * Self.pageSize
+            if end - self.releasedUpTo >= Self.step {
+                _ = madvise(UnsafeMutableRawPointer(mutating: self.base + self.releasedUpTo), end - self.releasedUpTo, MADV_DONTNEED)
+                self.releasedUpTo = end
+            }
+            let start = max(self.populatedUpTo, end)
+            let stop = min(self.size, start + Self.step)
+            if stop > start {
+                // Fails harmlessly (EINVAL) on kernels before 5.14: the pages then fault in as read.
+                _ = madvise(UnsafeMutableRawPointer(mutating: self.base + start), stop - start, MADV_POPULATE_READ)
+            }
+            self.populatedUpTo = max(stop, start + Self.step)
+            return self.populatedUpTo - Self.step / 2
         }
     }
 
@@ -237,11 +267,11 @@ public final class PcapReader {
     /// several readers can be merged by time (``MergedPcapReader``).
     public func nextPacket() -> PcapPacket? {
         if self.isAtEnd { return nil }
-        if let base = self.bufferBase {
-            if let packet = self.nextBufferedPacket(base) { return packet }
+        if let base = self.mappedBase {
+            if let packet = self.nextMappedPacket(base) { return packet }
             // Not a plain record (or the end): libpcap reads on from this record.
-            self.buffered = nil
-            self.bufferBase = nil
+            self.mapped = nil
+            self.mappedBase = nil
             guard let file = pcap_file(self.handle), fseeko(file, off_t(self.nextRecordOffset), SEEK_SET) == 0 else {
                 self.isAtEnd = true
                 self.warning = PcapError(
@@ -280,65 +310,47 @@ public final class PcapReader {
         )
     }
 
-    /// The next record from the buffer, or nil when it is not one ``BufferedRecords`` reads.
+    /// The next record from the memory map, or nil when it is not one the map reads (see
+    /// ``MappedRecords``).
     @inline(__always)
-    private func nextBufferedPacket(_ base: UnsafeMutableRawPointer) -> PcapPacket? {
+    private func nextMappedPacket(_ base: UnsafeRawPointer) -> PcapPacket? {
         let offset = self.nextRecordOffset
-        let size = self.bufferedFileSize
-        guard size - offset >= 16 else { return nil }
-        if offset + 16 > self.bufferStart + self.bufferCount, !self.fill(base, from: offset, length: 16) { return nil }
-        let swapped = self.bufferedSwapped
-        let record = UnsafeRawPointer(base + (offset - self.bufferStart))
+        let size = self.mappedSize
+        let swapped = self.mappedSwapped
         func word(_ at: Int) -> UInt32 {
-            let value = record.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            let value = base.loadUnaligned(fromByteOffset: at, as: UInt32.self)
             return swapped ? value.byteSwapped : value
         }
-        let caplen = Int(word(8))
-        guard caplen <= self.bufferedMaximumCapturedLength, caplen <= size - offset - 16 else { return nil }
+        guard size - offset >= 16 else { return nil }
+        let caplen = Int(word(offset + 8))
+        guard caplen <= self.mappedMaximumCapturedLength, caplen <= size - offset - 16 else { return nil }
         // A fraction beyond one second is damage: libpcap's own arithmetic decides what it means.
-        let rawFraction = word(4)
-        guard rawFraction < (self.bufferedNanosecond ? 1_000_000_000 : 1_000_000) else { return nil }
-        let seconds = Int64(word(0))
-        let originalLength = Int(word(12))
-        if offset + 16 + caplen > self.bufferStart + self.bufferCount {
-            guard self.fill(base, from: offset, length: 16 + caplen) else { return nil }
+        let rawFraction = word(offset + 4)
+        guard rawFraction < (self.mappedNanosecond ? 1_000_000_000 : 1_000_000) else { return nil }
+        if offset >= self.mappedNextStep, let mapped = self.mapped {
+            self.mappedNextStep = mapped.advance(to: offset)
         }
         self.frameCount += 1
         self.nextRecordOffset = offset + 16 + caplen
+        // Request the cache lines of the records ahead (the hardware prefetcher stops at page edges).
+        let prefetchEnd = min(size, offset + 16 + caplen + Self.prefetchDistance)
+        var line = max(self.mappedPrefetchedUpTo, offset + 16 + caplen)
+        while line < prefetchEnd {
+            siptool_prefetch(base + line)
+            line += 64
+        }
+        self.mappedPrefetchedUpTo = max(self.mappedPrefetchedUpTo, line)
         // Classic pcap's seconds are unsigned 32-bit (see nextPacket); microseconds scale to ns.
-        let fraction = self.bufferedNanosecond ? rawFraction : rawFraction * 1000
+        let seconds = Int64(word(offset))
+        let fraction = self.mappedNanosecond ? rawFraction : rawFraction * 1000
         let timestamp = PcapTimestamp(seconds: seconds, nanoseconds: fraction)
         return PcapPacket(
             frameNumber: self.framesRead,
             timestamp: timestamp,
             linkType: self.linkType,
-            bytes: UnsafeRawBufferPointer(start: base + (offset - self.bufferStart) + 16, count: caplen),
-            originalLength: originalLength
+            bytes: UnsafeRawBufferPointer(start: base + offset + 16, count: caplen),
+            originalLength: Int(word(offset + 12))
         )
-    }
-
-    /// Makes the buffer hold the file's bytes from `offset` (a record's start: nothing before it
-    /// is needed again) for at least `length` bytes, reading a chunk at a time. False when the file
-    /// ended or a read failed first; libpcap then reads from that record and reports what it finds.
-    @inline(never)
-    private func fill(_ base: UnsafeMutableRawPointer, from offset: Int, length: Int) -> Bool {
-        guard let descriptor = self.buffered?.descriptor else { return false }
-        let end = self.bufferStart + self.bufferCount
-        var kept = 0
-        if offset >= self.bufferStart && offset < end {
-            kept = end - offset
-            base.copyMemory(from: base + (offset - self.bufferStart), byteCount: kept)
-        }
-        self.bufferStart = offset
-        self.bufferCount = kept
-        let target = max(length, BufferedRecords.chunk)
-        while self.bufferCount < length {
-            let count = pread(descriptor, base + self.bufferCount, target - self.bufferCount, off_t(offset + self.bufferCount))
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
-            self.bufferCount += count
-        }
-        return true
     }
 
     /// Calls `body` for every packet in order, zero-copy: the packet's bytes are valid only

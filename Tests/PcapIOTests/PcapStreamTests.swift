@@ -99,12 +99,11 @@ import Testing
     }
 }
 
-/// Classic pcap files are read through siptool's own buffer, a chunk at a time, and through
-/// libpcap otherwise (an open `FILE`): both must deliver the same records and the same errors.
-@Suite struct BufferedReadingTests {
-    /// A classic pcap (microseconds, snaplen 262,144) whose records have sizes that make records
-    /// and record headers cross the reader's chunk boundaries, up to the largest record libpcap
-    /// accepts; `cut` bytes are dropped from the end.
+/// Classic pcap files are read from a memory map, and through libpcap otherwise (an open `FILE`):
+/// both must deliver the same records and the same errors.
+@Suite struct MappedReadingTests {
+    /// A classic pcap (microseconds, snaplen 262,144) of records that cross page and prefetch
+    /// boundaries, up to the largest record libpcap accepts; `cut` bytes are dropped from the end.
     func capture(_ name: String, cut: Int = 0) -> String {
         func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
         var bytes: [UInt8] = le32(0xA1B2_C3D4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(262_144) + le32(1)
@@ -125,7 +124,7 @@ import Testing
     }
 
     @Test(arguments: [0, 1, 100_000, 262_000, 262_160])
-    func bufferAndLibpcapAgree(cut: Int) throws {
+    func mapAndLibpcapAgree(cut: Int) throws {
         let path = self.capture("buffered-\(cut).pcap", cut: cut)
         defer { unlink(path) }
         let ours = self.records(try PcapReader(path: path))
