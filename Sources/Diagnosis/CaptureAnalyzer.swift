@@ -32,8 +32,8 @@ public struct CaptureAnalyzer {
     private var calls: [String: CallRecord] = [:]
     /// Finished calls waiting to be drained.
     private var finished: [CallReport] = []
-    /// Retransmission keys seen per Call-ID.
-    private var seenKeys: [String: Set<RetransmissionKey>] = [:]
+    /// The messages seen per Call-ID, with how many copies came on the wire and as HEP3.
+    private var seenKeys: [String: [RetransmissionKey: CopyCount]] = [:]
     /// SIP over TCP: one stream parser per direction of a connection.
     private var tcpStreams: [TCPFlow: TCPSIPStream] = [:]
     /// Media: RTP/RTCP streams and the SDP addresses they may belong to.
@@ -135,10 +135,10 @@ public struct CaptureAnalyzer {
         inner.destination = message.destination
         inner.payload = message.payload
         inner.declaredPayloadLength = message.payload.count
-        self.ingestSIPDatagram(inner, transport: message.ipProtocol == 6 ? .tcp : .udp)
+        self.ingestSIPDatagram(inner, transport: message.ipProtocol == 6 ? .tcp : .udp, viaHEP: true)
     }
 
-    private mutating func ingestSIPDatagram(_ datagram: UDPDatagram, transport: SIPTransportKind = .udp) {
+    private mutating func ingestSIPDatagram(_ datagram: UDPDatagram, transport: SIPTransportKind = .udp, viaHEP: Bool = false) {
         self.counters.sipDatagrams += 1
         do {
             let result = try SIPDatagramParser.parse(datagram.payload)
@@ -151,7 +151,7 @@ public struct CaptureAnalyzer {
                 message: result.message,
                 trailingBytes: result.trailingByteCount
             )
-            self.record(event)
+            self.record(event, viaHEP: viaHEP)
         } catch let error {
             // Real phones send Request-URIs RFC 3261 refuses (an IPv6 host without brackets, RFC 5118
             // §4.10). The rest of the message is still worth reading: parse it with the Request-URI
@@ -165,7 +165,7 @@ public struct CaptureAnalyzer {
                     frame: datagram.frameNumber, time: datagram.timestamp, source: datagram.source,
                     destination: datagram.destination, transport: transport, message: result.message,
                     trailingBytes: result.trailingByteCount
-                ))
+                ), viaHEP: viaHEP)
                 return
             }
             self.counters.unparseableSIP += 1
@@ -210,7 +210,11 @@ public struct CaptureAnalyzer {
     }
 
     /// Files a SIP message under its call, marking retransmissions.
-    private mutating func record(_ incoming: SIPEvent) {
+    /// Adds one SIP message to its call. `viaHEP`: it came as a HEP3 copy. A capture can hold the
+    /// same message twice, on the wire and as the copy a proxy sent to a HEP collector (tcpdump
+    /// on the proxy's host sees both); the second of the two is not read again, so it is not
+    /// taken for a retransmission.
+    private mutating func record(_ incoming: SIPEvent, viaHEP: Bool = false) {
         var event = incoming
         self.counters.sipMessages += 1
         guard let callID = event.message.callID else {
@@ -218,9 +222,15 @@ public struct CaptureAnalyzer {
             return
         }
         let key = RetransmissionKey(event)
-        if self.seenKeys[callID, default: []].insert(key).inserted == false {
+        switch self.seenKeys[callID, default: [:]][key, default: CopyCount()].add(viaHEP: viaHEP) {
+        case .first:
+            break
+        case .retransmission:
             event.isRetransmission = true
             self.counters.sipRetransmissions += 1
+        case .otherCopy:
+            self.counters.hepDuplicates += 1
+            return
         }
         if self.calls[callID] == nil {
             if self.calls.count >= self.options.maximumOpenCalls, let oldest = self.calls.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
@@ -310,6 +320,9 @@ public struct AnalyzerCounters: Sendable {
     public var truncatedSIP = 0
     /// HEP3 datagrams seen (copies sent to a HEP collector).
     public var hepMessages = 0
+    /// SIP messages the capture holds twice, on the wire and as a HEP3 copy, counted once in
+    /// the calls (and twice in ``sipMessages``, as tshark counts them).
+    public var hepDuplicates = 0
     /// HEP3 datagrams that were not well-formed HEP3 (or compressed), and the first few reasons.
     public var unreadableHEP = 0
     public var hepSamples: [(frame: Int, reason: String)] = []
@@ -317,6 +330,31 @@ public struct AnalyzerCounters: Sendable {
     mutating func noteUnparseable(frame: Int, reason: String, truncated: Bool) {
         if truncated { self.truncatedSIP += 1 }
         if self.unparseableSamples.count < 5 { self.unparseableSamples.append((frame, reason)) }
+    }
+}
+
+/// How many copies of one message (a ``RetransmissionKey``) came on the wire and as HEP3.
+struct CopyCount {
+    var wire = 0
+    var hep = 0
+
+    enum Kind {
+        /// The first copy of the message.
+        case first
+        /// The message again, from the same origin as an earlier copy: the sender repeated it.
+        case retransmission
+        /// The copy from the other origin (HEP3 for a wire copy, or the wire for a HEP3 copy) of
+        /// a message already read: one sending seen twice.
+        case otherCopy
+    }
+
+    /// Counts one copy and says what it is. The n-th copy from one origin pairs with the n-th
+    /// from the other, so a capture with both keeps counting real retransmissions.
+    mutating func add(viaHEP: Bool) -> Kind {
+        if viaHEP { self.hep += 1 } else { self.wire += 1 }
+        let (mine, other) = viaHEP ? (self.hep, self.wire) : (self.wire, self.hep)
+        if mine <= other { return .otherCopy }
+        return mine == 1 ? .first : .retransmission
     }
 }
 

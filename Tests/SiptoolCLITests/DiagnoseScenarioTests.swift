@@ -11,9 +11,10 @@ struct CallCapture {
     let callee = ("198.51.100.10", UInt16(5060))
     var callID = "scenario-1@test"
 
-    /// When set, SIP messages are captured as HEP3 copies a capture agent (10.9.9.9) sends to a
-    /// collector (10.9.9.1:9060), not as themselves.
-    var viaHEP = false
+    /// How SIP messages appear in the capture: as themselves, as HEP3 copies a capture agent
+    /// (10.9.9.9) sends to a collector (10.9.9.1:9060), or both (the copy 1 ms after or before).
+    enum SIPCopies { case wire, hep, wireThenHEP, hepThenWire }
+    var sipCopies = SIPCopies.wire
 
     mutating func udp(from: (String, UInt16), to: (String, UInt16), _ payload: [UInt8], afterMs: Double = 10) {
         self.time += Int64(afterMs * 1_000_000)
@@ -42,11 +43,20 @@ struct CallCapture {
         all.append("Content-Length: \(crlfBody.utf8.count)")
         let text = all.joined(separator: "\r\n") + "\r\n\r\n" + crlfBody
         let (from, to) = fromCaller ? (self.caller, self.callee) : (self.callee, self.caller)
-        if self.viaHEP {
-            let copy = Self.hep3(from: from, to: to, Array(text.utf8), seconds: UInt32(self.time / 1_000_000_000))
-            self.udp(from: ("10.9.9.9", 40000), to: ("10.9.9.1", 9060), copy, afterMs: afterMs)
-        } else {
+        let hep = Self.hep3(from: from, to: to, Array(text.utf8), seconds: UInt32(self.time / 1_000_000_000))
+        let agent = ("10.9.9.9", UInt16(40000))
+        let collector = ("10.9.9.1", UInt16(9060))
+        switch self.sipCopies {
+        case .wire:
             self.udp(from: from, to: to, Array(text.utf8), afterMs: afterMs)
+        case .hep:
+            self.udp(from: agent, to: collector, hep, afterMs: afterMs)
+        case .wireThenHEP:
+            self.udp(from: from, to: to, Array(text.utf8), afterMs: afterMs)
+            self.udp(from: agent, to: collector, hep, afterMs: 1)
+        case .hepThenWire:
+            self.udp(from: agent, to: collector, hep, afterMs: afterMs)
+            self.udp(from: from, to: to, Array(text.utf8), afterMs: 1)
         }
     }
 
@@ -152,7 +162,7 @@ struct CallCapture {
     /// The call is read between the original endpoints; a damaged copy is named in a warning.
     @Test func hepCopiesAreReadAsTheCall() throws {
         var capture = CallCapture()
-        capture.viaHEP = true
+        capture.sipCopies = .hep
         capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
         capture.bye()
         // A cut copy (its length field no longer matches) is counted and reported, not read.
@@ -169,6 +179,26 @@ struct CallCapture {
         #expect(call["caller"] as? String == "203.0.113.5:5060" && call["callee"] as? String == "198.51.100.10:5060")
         #expect(call["transport"] as? String == "UDP")
         #expect((call["sip"] as? [Any])?.count == 7)
+    }
+
+    /// tcpdump on a proxy's host that sends HEP3 to a collector sees each message twice, on the
+    /// wire and as the copy: each is read once, and a BYE the caller really sent twice still
+    /// counts as retransmitted.
+    @Test(arguments: [CallCapture.SIPCopies.wireThenHEP, .hepThenWire])
+    func wireAndHEPCopiesAreReadOnce(order: CallCapture.SIPCopies) throws {
+        var capture = CallCapture()
+        capture.sipCopies = order
+        capture.setUp(callerMedia: ("203.0.113.5", 40000), calleeMedia: ("198.51.100.10", 30000))
+        capture.bye()
+        capture.bye()
+        let (_, json) = try self.diagnose(capture)
+        let counters = json["counters"] as? [String: Any] ?? [:]
+        #expect(counters["hep_messages"] as? Int == 9 && counters["sip_messages"] as? Int == 18, "\(counters)")
+        #expect(counters["hep_duplicates"] as? Int == 9 && counters["sip_retransmissions"] as? Int == 2, "\(counters)")
+        let call = try #require((json["calls"] as? [[String: Any]])?.first)
+        #expect((json["calls"] as? [Any])?.count == 1)
+        #expect((call["sip"] as? [Any])?.count == 9)
+        #expect(call["final_status"] as? Int == 200 && call["ending"] as? String == "BYE from caller")
     }
 
     @Test func oneWayAudioNamesTheMissingDirectionAndAddress() throws {

@@ -239,6 +239,7 @@ enum DiagnoseRendering {
                 ("unparseable_sip", .int(c.unparseableSIP)),
                 ("undecodable_frames", .int(c.undecodableFrames)),
                 ("hep_messages", .int(c.hepMessages)),
+                ("hep_duplicates", .int(c.hepDuplicates)),
             ])),
             ("calls", .array(calls)),
             ("unassociated_rtp_streams", .array(overview.unassociated.map { Self.json($0, start: start) })),
