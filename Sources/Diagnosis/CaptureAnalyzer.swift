@@ -297,7 +297,9 @@ public struct CaptureAnalyzer {
     /// Ends the analysis: finishes every open call and returns everything not drained yet, with the
     /// RTP streams no SDP announced.
     public mutating func finish() -> (calls: [CallReport], unassociated: [RTPStreamReport]) {
-        for callID in self.calls.keys.sorted(by: { (self.calls[$0]?.events.first?.frame ?? 0) < (self.calls[$1]?.events.first?.frame ?? 0) }) {
+        // In the order the calls began (their first frames, looked up once each).
+        let open = self.calls.map { (frame: $0.value.events.first?.frame ?? 0, callID: $0.key) }
+        for (_, callID) in open.sorted(by: { ($0.frame, $0.callID) < ($1.frame, $1.callID) }) {
             self.finishCall(callID)
         }
         let unassociated = self.media.takeUnassociatedStreams(captureStart: self.captureStart ?? .zero)

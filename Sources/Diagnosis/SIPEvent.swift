@@ -22,7 +22,10 @@ public struct SIPEvent: Sendable {
     /// The transport.
     public var transport: SIPTransportKind
     /// The parsed message.
-    public var message: SIPMessage
+    public var message: SIPMessage { self.box.message }
+    /// The message, shared between copies of the event: the rules and the report copy events
+    /// often, and a message holds many reference-counted parts (a copy of the box is one).
+    private let box: MessageBox
     /// The message is a copy of one already seen between the same two endpoints (RFC 3261 §17 timers
     /// A, E, G resend requests and 2xx responses over UDP).
     public var isRetransmission: Bool
@@ -44,7 +47,7 @@ public struct SIPEvent: Sendable {
         self.source = source
         self.destination = destination
         self.transport = transport
-        self.message = message
+        self.box = MessageBox(message)
         self.isRetransmission = isRetransmission
         self.trailingBytes = trailingBytes
     }
@@ -65,6 +68,12 @@ public struct SIPEvent: Sendable {
 
     /// The method, for a request.
     public var method: SIPMethod? { self.message.request?.method }
+}
+
+/// The parsed message of a ``SIPEvent`` (immutable, so copies of the event can share it).
+final class MessageBox: Sendable {
+    let message: SIPMessage
+    init(_ message: SIPMessage) { self.message = message }
 }
 
 /// A quick test on the first bytes of a payload: does it start like a SIP message?

@@ -64,16 +64,20 @@ enum MediaRules {
         if let answered, let callerMedia = plan.callerMedia, let calleeMedia = plan.calleeMedia, context.captureHasRTP {
             let callEnd = call.events.last?.time ?? answered.time
             let talkSeconds = callEnd.milliseconds(since: answered.time) / 1000
-            var evidence: [Evidence] = []
-            if let event = plan.callerAnnouncedIn { evidence.append(context.evidence(event, "caller's SDP: receive audio at \(callerMedia)")) }
-            if let event = plan.calleeAnnouncedIn { evidence.append(context.evidence(event, "callee's SDP: receive audio at \(calleeMedia)")) }
-            for stream in audio.prefix(4) {
-                evidence.append(Evidence(frame: stream.firstFrame, time: context.seconds(stream.firstTime), "RTP stream", "\(stream.source) -> \(stream.destination), \(stream.packets) packets"))
-            }
             let icmpForCallee = icmpErrors.filter { $0.originalDestination == calleeMedia }
             let icmpForCaller = icmpErrors.filter { $0.originalDestination == callerMedia }
-            for error in (icmpForCallee + icmpForCaller).prefix(3) {
-                evidence.append(Evidence(frame: error.frameNumber, time: context.seconds(error.timestamp), "ICMP", error.description))
+            // Built only for a finding: most calls have none, and the text costs more than the checks.
+            func evidence() -> [Evidence] {
+                var evidence: [Evidence] = []
+                if let event = plan.callerAnnouncedIn { evidence.append(context.evidence(event, "caller's SDP: receive audio at \(callerMedia)")) }
+                if let event = plan.calleeAnnouncedIn { evidence.append(context.evidence(event, "callee's SDP: receive audio at \(calleeMedia)")) }
+                for stream in audio.prefix(4) {
+                    evidence.append(Evidence(frame: stream.firstFrame, time: context.seconds(stream.firstTime), "RTP stream", "\(stream.source) -> \(stream.destination), \(stream.packets) packets"))
+                }
+                for error in (icmpForCallee + icmpForCaller).prefix(3) {
+                    evidence.append(Evidence(frame: error.frameNumber, time: context.seconds(error.timestamp), "ICMP", error.description))
+                }
+                return evidence
             }
             if toCallee.isEmpty && toCaller.isEmpty {
                 let sentButLost = sentToCallee + sentToCaller
@@ -93,7 +97,7 @@ enum MediaRules {
                         .mediaNone, .error, text,
                         fix: "check that the capture point sees the media path; then the firewalls for the RTP port range "
                             + "and the SDP addresses of both sides",
-                        evidence: evidence
+                        evidence: evidence()
                     ))
                 }
             } else if toCallee.isEmpty || toCaller.isEmpty {
@@ -139,7 +143,7 @@ enum MediaRules {
                             + "symmetric RTP (send to where the RTP comes from)"
                         : "open UDP from the \(from)'s media address to \(missingTarget) (RTP port range) on the firewalls "
                             + "in between, and check NAT on the \(from)'s side",
-                    evidence: evidence
+                    evidence: evidence()
                 ))
             }
         }

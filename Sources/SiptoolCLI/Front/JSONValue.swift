@@ -89,14 +89,20 @@ public indirect enum JSONValue: Sendable, Equatable {
         text.withUTF8 { out.append(contentsOf: $0) }
     }
 
-    /// A line break and two spaces per level of `depth` (pretty output).
+    /// A line break and two spaces per level of `depth` (pretty output), appended at once: more
+    /// than a third of a pretty report's bytes are indentation.
     private static func newline(into out: inout [UInt8], depth: Int) {
-        out.append(0x0A)
-        for _ in 0..<depth {
-            out.append(0x20)
-            out.append(0x20)
+        let count = 1 + 2 * depth
+        guard count <= JSONValue.indentation.count else {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+            return
         }
+        JSONValue.indentation.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
     }
+
+    /// A line break and the spaces of the deepest indentation reports use.
+    private static let indentation: [UInt8] = [0x0A] + [UInt8](repeating: 0x20, count: 64)
 
     /// Decimal digits of an integer, as `String(value)` writes them.
     static func writeInt(_ value: Int, into out: inout [UInt8]) {
@@ -124,11 +130,12 @@ public indirect enum JSONValue: Sendable, Equatable {
             JSONValue.writeInt(Int(rounded), into: &out)
             return
         }
-        if decimals <= 4, abs(rounded) < 1e9 {
+        if decimals <= 6, abs(rounded) < 1e9, decimals <= 4 || abs(rounded) >= 0.0001 {
             // What format() prints here, without building a String: the value is k / 10^decimals
-            // with k below 10^13, so its shortest round-trip text is exactly those digits (two
+            // with k below 10^15, so its shortest round-trip text is exactly those digits (two
             // decimals of at most 15 significant digits never share a double), and from 0.0001 up
-            // Swift prints it without an exponent.
+            // Swift prints it without an exponent (below, only 5 or 6 decimals can show, and those
+            // values keep format()'s exponent form).
             let scaled = Int64((value * scale).rounded())
             var magnitude = scaled.magnitude
             var power: UInt64 = 1
