@@ -161,8 +161,10 @@ enum DiagnoseRendering {
 
     static func json(_ overview: Overview, shown: [CallReport]) -> JSONValue {
         let start = overview.captureStart
-        func seconds(_ time: CaptureTime?) -> JSONValue { .number(time.map { $0.milliseconds(since: start) / 1000 }, decimals: 6) }
-        let calls: [JSONValue] = shown.map { call in
+        let seconds: @Sendable (CaptureTime?) -> JSONValue = { time in
+            .number(time.map { $0.milliseconds(since: start) / 1000 }, decimals: 6)
+        }
+        let json: @Sendable (CallReport) -> JSONValue = { call in
             let s = call.summary
             return .object([
                 ("call_id", .string(s.callID)),
@@ -241,7 +243,7 @@ enum DiagnoseRendering {
                 ("hep_messages", .int(c.hepMessages)),
                 ("hep_duplicates", .int(c.hepDuplicates)),
             ])),
-            ("calls", .array(calls)),
+            ("calls", .generated(count: shown.count) { json(shown[$0]) }),
             ("unassociated_rtp_streams", .array(overview.unassociated.map { Self.json($0, start: start) })),
         ])
     }

@@ -3,6 +3,10 @@
 public indirect enum JSONValue: Sendable, Equatable {
     case object([(String, JSONValue)])
     case array([JSONValue])
+    /// An array whose elements are built only as they are written, one at a time: a report of
+    /// thousands of calls then never holds the trees of all of them at once (memory, and the cache
+    /// misses of building and freeing them far apart). Written exactly as ``array(_:)``.
+    case generated(count: Int, element: @Sendable (Int) -> JSONValue)
     case string(String)
     case int(Int)
     /// A finite number printed with at most `decimals` decimals (non-finite values become null).
@@ -59,6 +63,20 @@ public indirect enum JSONValue: Sendable, Equatable {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
                 values[index].write(into: &out, pretty: pretty, depth: depth + 1)
+            }
+            if pretty { JSONValue.newline(into: &out, depth: depth) }
+            out.append(UInt8(ascii: "]"))
+        case .generated(let count, let element):
+            guard count > 0 else {
+                out.append(UInt8(ascii: "["))
+                out.append(UInt8(ascii: "]"))
+                return
+            }
+            out.append(UInt8(ascii: "["))
+            for index in 0..<count {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
+                element(index).write(into: &out, pretty: pretty, depth: depth + 1)
             }
             if pretty { JSONValue.newline(into: &out, depth: depth) }
             out.append(UInt8(ascii: "]"))
