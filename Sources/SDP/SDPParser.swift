@@ -10,7 +10,9 @@ extension SessionDescription {
 
     /// Parses SDP bytes (decoded as UTF-8, invalid sequences replaced).
     public static func parse(_ bytes: [UInt8], limits: SDPParserLimits = .default) throws(SDPParseError) -> SessionDescription {
-        try self.parseWithWarnings(bytes, limits: limits).sessionDescription
+        // The checks that only produce lint warnings are skipped: nobody reads them here.
+        var parser = SDPParser(limits: limits, lint: false)
+        return try parser.parse(bytes).sessionDescription
     }
 
     /// Parses SDP text and returns the lint warnings as well.
@@ -44,7 +46,14 @@ struct SDPParser {
     var currentRaw: ArraySlice<UInt8> = []
     var excerpt: String { Self.excerpt(self.currentRaw) }
 
-    init(limits: SDPParserLimits) { self.limits = limits }
+    /// Whether the checks that only produce warnings (line order, attribute syntax and
+    /// duplicates, payload types without rtpmap) run; they change nothing in the description.
+    let lint: Bool
+
+    init(limits: SDPParserLimits, lint: Bool = true) {
+        self.limits = limits
+        self.lint = lint
+    }
 
     /// RFC 8866 §5: "v o s i u e p c b t r z k a" at session level, "m i c b k a" per media.
     static let sessionOrder: [UInt8] = Array("vosiuepcbtrzka".utf8)
@@ -160,7 +169,7 @@ struct SDPParser {
     }
 
     mutating func handleSessionLine(type: UInt8, character: Character, value: String, line: Int) throws(SDPParseError) {
-        self.checkOrder(Self.sessionOrder, type: type, line: line, mediaIndex: nil)
+        if self.lint { self.checkOrder(Self.sessionOrder, type: type, line: line, mediaIndex: nil) }
         if Self.singleSessionTypes.contains(type) && self.seenSessionTypes.contains(type) {
             self.warnings.append(SDPWarning(.duplicateLine, line: line, excerpt: self.excerpt,
                                             reason: "a second \(character)= line at session level is ignored"))
@@ -204,7 +213,7 @@ struct SDPParser {
         case "k": self.description.encryptionKey = value
         case "a":
             let attribute = SDPAttribute(parsing: value[...])
-            self.checkAttribute(attribute, line: line, mediaIndex: nil)
+            if self.lint { self.checkAttribute(attribute, line: line, mediaIndex: nil) }
             self.description.attributes.append(attribute)
         default:
             self.warnings.append(SDPWarning(.unknownLineType, line: line, excerpt: self.excerpt,
@@ -215,7 +224,7 @@ struct SDPParser {
 
     mutating func handleMediaLine(type: UInt8, character: Character, value: String, line: Int) throws(SDPParseError) {
         let index = self.description.media.count
-        self.checkOrder(Self.mediaOrder, type: type, line: line, mediaIndex: index)
+        if self.lint { self.checkOrder(Self.mediaOrder, type: type, line: line, mediaIndex: index) }
         switch character {
         case "i", "k":
             let isDuplicate = character == "i" ? self.currentMedia?.information != nil : self.currentMedia?.encryptionKey != nil
@@ -238,7 +247,7 @@ struct SDPParser {
             }
         case "a":
             let attribute = SDPAttribute(parsing: value[...])
-            self.checkAttribute(attribute, line: line, mediaIndex: index)
+            if self.lint { self.checkAttribute(attribute, line: line, mediaIndex: index) }
             self.currentMedia?.attributes.append(attribute)
         default:
             let isSessionType = Self.sessionOrder.contains(type)
@@ -306,6 +315,11 @@ struct SDPParser {
             self.seenAttributes = []
             return
         }
+        defer {
+            self.description.media.append(media)
+            self.currentMedia = nil
+        }
+        guard self.lint else { return }
         let index = self.description.media.count
         // Built only for a warning: most sections have none.
         var mediaExcerpt: String { SDPText.excerpt(("m=" + media.value)[...]) }
@@ -320,8 +334,6 @@ struct SDPParser {
                                                 reason: "payload type \(payloadType) is not static and has no a=rtpmap"))
             }
         }
-        self.description.media.append(media)
-        self.currentMedia = nil
     }
 
     // MARK: - Attributes

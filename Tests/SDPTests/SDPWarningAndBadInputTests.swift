@@ -184,3 +184,50 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// `parse` skips the checks that only produce warnings; it must still read every description (or
+/// refuse it) exactly as `parseWithWarnings` does.
+@Suite("Parsing without lint")
+struct SDPParseWithoutLintTests {
+    static let lines: [String] = [
+        "v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "b=AS:64", "a=sendrecv",
+        "m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000",
+        "a=fmtp:101 0-15", "a=ptime:20", "a=ptime:30", "a=rtcp:4001", "a=rtcp-mux", "a=sendonly",
+        "m=video 0 RTP/AVP 96", "a=rtpmap:96 H264/90000", "a=rtpmap:8 G722/8000", "a=crypto:x",
+        "c=IN IP6 2001:db8::1", "i=info", "k=clear:x", "z=0 0", "r=1d 1h 0", "u=http://x", "x=unknown",
+        "a=", "a=candidate:bad", "m=audio abc RTP/AVP 0", "a=fingerprint:sha-256", "a=ssrc:1 cname:x",
+    ]
+
+    func same(_ text: String) -> Bool {
+        let quiet = Result { () throws(SDPParseError) in try SessionDescription.parse(Array(text.utf8)) }
+        let linted = Result { () throws(SDPParseError) in try SessionDescription.parseWithWarnings(Array(text.utf8)).sessionDescription }
+        switch (quiet, linted) {
+        case (.success(let a), .success(let b)): return a == b
+        case (.failure(let a), .failure(let b)): return a.code == b.code && a.line == b.line
+        default: return false
+        }
+    }
+
+    @Test func fixturesReadTheSame() {
+        for text in [Fixtures.asteriskOffer, Fixtures.webRTCOffer, Fixtures.srtpOffer, Fixtures.t38Offer, Fixtures.pcmaAnswer] {
+            #expect(self.same(text))
+        }
+    }
+
+    /// 3,000 descriptions of random lines (in and out of order, duplicated, malformed), after a v= line.
+    @Test func randomDescriptionsReadTheSame() {
+        var state: UInt64 = 0x5D9_11A7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var differing: [String] = []
+        for _ in 0..<3000 {
+            var picked = ["v=0"]
+            for _ in 0..<(1 + next(14)) { picked.append(Self.lines[next(Self.lines.count)]) }
+            let text = Fixtures.crlf(picked)
+            if !self.same(text) { differing.append(text) }
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(3))")
+    }
+}
