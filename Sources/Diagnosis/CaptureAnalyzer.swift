@@ -222,7 +222,16 @@ public struct CaptureAnalyzer {
             return
         }
         let key = RetransmissionKey(event)
-        switch self.seenKeys[callID, default: [:]][key, default: CopyCount()].add(viaHEP: viaHEP) {
+        // Each Call-ID is hashed once per dictionary: the calls' Call-IDs are long strings.
+        let copy: CopyCount.Kind
+        if let seen = self.seenKeys.index(forKey: callID) {
+            copy = self.seenKeys.values[seen][key, default: CopyCount()].add(viaHEP: viaHEP)
+        } else {
+            var keys = [RetransmissionKey: CopyCount](minimumCapacity: 8)
+            copy = keys[key, default: CopyCount()].add(viaHEP: viaHEP)
+            self.seenKeys[callID] = keys
+        }
+        switch copy {
         case .first:
             break
         case .retransmission:
@@ -232,7 +241,8 @@ public struct CaptureAnalyzer {
             self.counters.hepDuplicates += 1
             return
         }
-        if self.calls[callID] == nil {
+        var slot = self.calls.index(forKey: callID)
+        if slot == nil {
             if self.calls.count >= self.options.maximumOpenCalls, let oldest = self.calls.min(by: { $0.value.lastActivity < $1.value.lastActivity }) {
                 self.finishCall(oldest.key)
             }
@@ -243,7 +253,9 @@ public struct CaptureAnalyzer {
             default: kind = event.message.cseq?.method == .invite ? .call : (event.message.cseq?.method == .register ? .registration : .other)
             }
             self.calls[callID] = CallRecord(callID: callID, kind: kind, time: event.time)
+            slot = self.calls.index(forKey: callID)
         }
+        guard let slot else { return }
         // SDP: every body tells where its sender wants to receive media.
         var sdps: [SessionDescription] = []
         if !event.message.body.isEmpty && !event.isRetransmission {
@@ -251,11 +263,11 @@ public struct CaptureAnalyzer {
                 if let sdp = try? SessionDescription.parse(body) { sdps.append(sdp) }
             }
         }
-        self.calls[callID]!.lastActivity = event.time
-        let index = self.calls[callID]!.events.count
-        self.calls[callID]!.events.append(event)
+        self.calls.values[slot].lastActivity = event.time
+        let index = self.calls.values[slot].events.count
+        self.calls.values[slot].events.append(event)
         for sdp in sdps {
-            self.calls[callID]!.sessionDescriptions.append(SDPEntry(eventIndex: index, sdp: sdp))
+            self.calls.values[slot].sessionDescriptions.append(SDPEntry(eventIndex: index, sdp: sdp))
             self.media.announce(sdp, by: event, callID: callID)
         }
     }

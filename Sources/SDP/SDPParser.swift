@@ -40,7 +40,8 @@ struct SDPParser {
     /// Rank of the last line in RFC 8866 §5 order, to detect out-of-order lines.
     var lastRank = -1
     var lastType: UInt8 = 0
-    var seenSessionTypes: Set<UInt8> = []
+    /// The session-level line types seen, one bit per letter (see ``typeBit(_:)``).
+    var seenSessionTypes: UInt64 = 0
 
     /// The line being handled; its excerpt is built only when a warning or error needs it.
     var currentRaw: ArraySlice<UInt8> = []
@@ -59,7 +60,11 @@ struct SDPParser {
     static let sessionOrder: [UInt8] = Array("vosiuepcbtrzka".utf8)
     static let mediaOrder: [UInt8] = Array("micbka".utf8)
     /// Session-level lines that may appear only once.
-    static let singleSessionTypes: Set<UInt8> = Set("vosiuczk".utf8)
+    static let singleSessionTypes: UInt64 = "vosiuczk".utf8.reduce(0) { $0 | typeBit($1) }
+
+    /// A line type's bit in a set of types: its low six bits place a-z and A-Z apart.
+    @inline(__always)
+    static func typeBit(_ type: UInt8) -> UInt64 { 1 << UInt64(type & 63) }
     /// Attributes of which one per section is allowed. The four directions share the key "direction".
     static let singleAttributes: Set<String> = [
         "ptime", "maxptime", "rtcp", "rtcp-mux", "mid", "setup", "ice-ufrag", "ice-pwd", "ice-lite",
@@ -170,12 +175,12 @@ struct SDPParser {
 
     mutating func handleSessionLine(type: UInt8, character: Character, value: String, line: Int) throws(SDPParseError) {
         if self.lint { self.checkOrder(Self.sessionOrder, type: type, line: line, mediaIndex: nil) }
-        if Self.singleSessionTypes.contains(type) && self.seenSessionTypes.contains(type) {
+        if Self.singleSessionTypes & self.seenSessionTypes & Self.typeBit(type) != 0 {
             self.warnings.append(SDPWarning(.duplicateLine, line: line, excerpt: self.excerpt,
                                             reason: "a second \(character)= line at session level is ignored"))
             return
         }
-        self.seenSessionTypes.insert(type)
+        self.seenSessionTypes |= Self.typeBit(type)
         switch character {
         case "v":
             guard let version = SDPText.boundedInt(value[...]), version == 0 else {
@@ -413,7 +418,7 @@ struct SDPParser {
         }
         // A username with spaces (seen from broken UAs) is rejoined rather than refused.
         let tail = fields.suffix(5)
-        let username = fields.dropLast(5).joined(separator: " ")
+        let username = fields.count == 6 ? String(fields[0]) : fields.dropLast(5).joined(separator: " ")
         return SDPOrigin(username: username, sessionID: String(tail[tail.startIndex]),
                          sessionVersion: String(tail[tail.startIndex + 1]), networkType: String(tail[tail.startIndex + 2]),
                          addressType: String(tail[tail.startIndex + 3]), address: String(tail[tail.startIndex + 4]))
@@ -426,8 +431,20 @@ struct SDPParser {
                                 reason: "expected c=<nettype> <addrtype> <connection-address>")
         }
         let addressType = String(fields[1])
-        let upper = addressType.uppercased()
-        guard upper == "IP4" || upper == "IP6" else {
+        // "IP4" or "IP6" in any case, compared on bytes (uppercased() is Unicode case mapping).
+        let type = Array(addressType.utf8)
+        let isIP4 = type.count == 3 && type[0] | 0x20 == UInt8(ascii: "i") && type[1] | 0x20 == UInt8(ascii: "p") && type[2] == UInt8(ascii: "4")
+        let isIP6 = type.count == 3 && type[0] | 0x20 == UInt8(ascii: "i") && type[1] | 0x20 == UInt8(ascii: "p") && type[2] == UInt8(ascii: "6")
+        guard isIP4 || isIP6 else {
+            return SDPConnection(networkType: String(fields[0]), addressType: addressType, address: String(fields[2]))
+        }
+        let upper = isIP4 ? "IP4" : "IP6"
+        guard fields[2].utf8.contains(UInt8(ascii: "/")) else {
+            // No TTL or count: the common unicast case.
+            guard !fields[2].isEmpty else {
+                throw SDPParseError(.malformedConnection, line: line, excerpt: self.excerpt,
+                                    reason: "connection address suffixes must be /<ttl>[/<count>] (IP4) or /<count> (IP6)")
+            }
             return SDPConnection(networkType: String(fields[0]), addressType: addressType, address: String(fields[2]))
         }
         let parts = fields[2].split(separator: "/", omittingEmptySubsequences: false)
