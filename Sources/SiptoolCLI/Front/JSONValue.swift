@@ -30,100 +30,68 @@ public indirect enum JSONValue: Sendable, Equatable {
         String(decoding: self.serializedBytes(pretty: pretty), as: UTF8.self)
     }
 
-    /// The JSON text as UTF-8 bytes. Written into one byte array rather than by appending to a
+    /// The JSON text as UTF-8 bytes. Written into one byte buffer rather than by appending to a
     /// String: a `--json` report of a large capture holds hundreds of thousands of values, and
     /// String appends (capacity and ASCII-flag bookkeeping per append) cost more than the bytes.
     public func serializedBytes(pretty: Bool = true) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
+        var out = JSONOutput()
         self.write(into: &out, pretty: pretty, depth: 0)
-        return out
+        return out.finish()
     }
 
-    private func write(into out: inout [UInt8], pretty: Bool, depth: Int) {
+    private func write(into out: inout JSONOutput, pretty: Bool, depth: Int) {
         switch self {
-        case .null: JSONValue.append("null", into: &out)
-        case .bool(let value): JSONValue.append(value ? "true" : "false", into: &out)
+        case .null: out.append("null")
+        case .bool(let value): out.append(value ? "true" : "false")
         case .int(let value): JSONValue.writeInt(value, into: &out)
         case .double(let value, let decimals):
             guard value.isFinite else {
-                JSONValue.append("null", into: &out)
+                out.append("null")
                 return
             }
             JSONValue.writeNumber(value, decimals: decimals, into: &out)
         case .string(let value): JSONValue.writeString(value, into: &out)
         case .array(let values):
-            guard !values.isEmpty else {
-                out.append(UInt8(ascii: "["))
-                out.append(UInt8(ascii: "]"))
-                return
-            }
-            out.append(UInt8(ascii: "["))
-            for index in values.indices {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
-                values[index].write(into: &out, pretty: pretty, depth: depth + 1)
-            }
-            if pretty { JSONValue.newline(into: &out, depth: depth) }
-            out.append(UInt8(ascii: "]"))
+            JSONValue.writeArray(count: values.count, into: &out, pretty: pretty, depth: depth) { values[$0] }
         case .generated(let count, let element):
-            guard count > 0 else {
-                out.append(UInt8(ascii: "["))
-                out.append(UInt8(ascii: "]"))
-                return
-            }
-            out.append(UInt8(ascii: "["))
-            for index in 0..<count {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
-                element(index).write(into: &out, pretty: pretty, depth: depth + 1)
-            }
-            if pretty { JSONValue.newline(into: &out, depth: depth) }
-            out.append(UInt8(ascii: "]"))
+            JSONValue.writeArray(count: count, into: &out, pretty: pretty, depth: depth, element)
         case .object(let members):
             guard !members.isEmpty else {
-                out.append(UInt8(ascii: "{"))
-                out.append(UInt8(ascii: "}"))
+                out.append("{}")
                 return
             }
             out.append(UInt8(ascii: "{"))
             for index in members.indices {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
+                if pretty { out.newline(depth: depth + 1) }
                 JSONValue.writeString(members[index].0, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
+                if pretty { out.append(": ") } else { out.append(UInt8(ascii: ":")) }
                 members[index].1.write(into: &out, pretty: pretty, depth: depth + 1)
             }
-            if pretty { JSONValue.newline(into: &out, depth: depth) }
+            if pretty { out.newline(depth: depth) }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Appends a string's UTF-8 bytes.
-    @inline(__always)
-    private static func append(_ text: String, into out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// A line break and two spaces per level of `depth` (pretty output), appended at once: more
-    /// than a third of a pretty report's bytes are indentation.
-    private static func newline(into out: inout [UInt8], depth: Int) {
-        let count = 1 + 2 * depth
-        guard count <= JSONValue.indentation.count else {
-            out.append(0x0A)
-            out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+    private static func writeArray(
+        count: Int, into out: inout JSONOutput, pretty: Bool, depth: Int, _ element: (Int) -> JSONValue
+    ) {
+        guard count > 0 else {
+            out.append("[]")
             return
         }
-        JSONValue.indentation.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
+        out.append(UInt8(ascii: "["))
+        for index in 0..<count {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            if pretty { out.newline(depth: depth + 1) }
+            element(index).write(into: &out, pretty: pretty, depth: depth + 1)
+        }
+        if pretty { out.newline(depth: depth) }
+        out.append(UInt8(ascii: "]"))
     }
 
-    /// A line break and the spaces of the deepest indentation reports use.
-    private static let indentation: [UInt8] = [0x0A] + [UInt8](repeating: 0x20, count: 64)
-
     /// Decimal digits of an integer, as `String(value)` writes them.
-    static func writeInt(_ value: Int, into out: inout [UInt8]) {
+    static func writeInt(_ value: Int, into out: inout JSONOutput) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         // The magnitude as unsigned, so Int.min does not overflow.
         var magnitude = value.magnitude
@@ -135,12 +103,12 @@ public indirect enum JSONValue: Sendable, Equatable {
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            out.append(UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 
     /// A number as ``format(_:decimals:)`` writes it; integral values without building a String.
-    static func writeNumber(_ value: Double, decimals: Int, into out: inout [UInt8]) {
+    static func writeNumber(_ value: Double, decimals: Int, into out: inout JSONOutput) {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
@@ -179,43 +147,39 @@ public indirect enum JSONValue: Sendable, Equatable {
             JSONValue.writeInt(Int(fraction), into: &out)
             return
         }
-        JSONValue.append(JSONValue.format(value, decimals: decimals), into: &out)
+        out.append(JSONValue.format(value, decimals: decimals))
     }
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; other text passed as UTF-8.
-    static func writeString(_ value: String, into out: inout [UInt8]) {
+    static func writeString(_ value: String, into out: inout JSONOutput) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: append their bytes whole instead of scalar by scalar
         // (scanned in place when the string's UTF-8 is contiguous, as native strings' is).
-        let appendedWhole = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+        var text = value
+        let appendedWhole = text.withUTF8 { bytes -> Bool in
             for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
-            out.append(contentsOf: bytes)
+            out.append(UnsafeRawBufferPointer(bytes))
             return true
         }
-        if appendedWhole == true {
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        if appendedWhole == nil && !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            JSONValue.append(value, into: &out)
+        if appendedWhole {
             out.append(UInt8(ascii: "\""))
             return
         }
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": JSONValue.append("\\\"", into: &out)
-            case "\\": JSONValue.append("\\\\", into: &out)
-            case "\n": JSONValue.append("\\n", into: &out)
-            case "\r": JSONValue.append("\\r", into: &out)
-            case "\t": JSONValue.append("\\t", into: &out)
-            case "\u{08}": JSONValue.append("\\b", into: &out)
-            case "\u{0C}": JSONValue.append("\\f", into: &out)
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            case "\u{08}": out.append("\\b")
+            case "\u{0C}": out.append("\\f")
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     let hex = String(scalar.value, radix: 16)
-                    JSONValue.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex, into: &out)
+                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
                 } else {
-                    out.append(contentsOf: UTF8.encode(scalar)!)
+                    for byte in UTF8.encode(scalar)! { out.append(byte) }
                 }
             }
         }
@@ -234,5 +198,71 @@ public indirect enum JSONValue: Sendable, Equatable {
             text = String(text[...text.index(dot, offsetBy: decimals)])
         }
         return text
+    }
+}
+
+/// The growing byte buffer JSON is written into: appends without the uniqueness and capacity
+/// bookkeeping of an array per byte (a report is millions of small appends).
+struct JSONOutput: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    init() {
+        self.capacity = 1 << 16
+        self.base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { self.base.deallocate() }
+
+    /// The bytes written (the buffer is freed).
+    consuming func finish() -> [UInt8] {
+        Array(UnsafeBufferPointer(start: self.base, count: self.count))
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if self.count + extra > self.capacity { self.grow(to: self.count + extra) }
+    }
+
+    @inline(never)
+    private mutating func grow(to needed: Int) {
+        var capacity = self.capacity * 2
+        while capacity < needed { capacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        bigger.update(from: self.base, count: self.count)
+        self.base.deallocate()
+        self.base = bigger
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        self.reserve(1)
+        self.base[self.count] = byte
+        self.count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        self.reserve(bytes.count)
+        UnsafeMutableRawPointer(self.base + self.count).copyMemory(from: source, byteCount: bytes.count)
+        self.count += bytes.count
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { self.append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A line break and two spaces per level of `depth` (pretty output), written at once: more
+    /// than a third of a pretty report's bytes are indentation.
+    mutating func newline(depth: Int) {
+        let length = 1 + 2 * depth
+        self.reserve(length)
+        self.base[self.count] = 0x0A
+        (self.base + self.count + 1).initialize(repeating: 0x20, count: length - 1)
+        self.count += length
     }
 }
