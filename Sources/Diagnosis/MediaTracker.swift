@@ -449,9 +449,13 @@ struct MediaTracker {
 
     /// A 5-tuple whose SSRC changed shows as several streams; the later ones count the change.
     static func markSSRCChanges(_ reports: inout [RTPStreamReport]) {
-        var seen: [String: Int] = [:]
+        struct Direction: Hashable {
+            var source: Endpoint
+            var destination: Endpoint
+        }
+        var seen: [Direction: Int] = [:]
         for index in reports.indices.sorted(by: { reports[$0].firstFrame < reports[$1].firstFrame }) {
-            let key = "\(reports[index].source)>\(reports[index].destination)"
+            let key = Direction(source: reports[index].source, destination: reports[index].destination)
             let count = seen[key, default: 0]
             reports[index].ssrcChanges = count
             seen[key] = count + 1

@@ -60,10 +60,12 @@ enum TransactionRules {
         }
         for key in order {
             guard let copies = grouped[key], let first = copies.first, let last = copies.last else { continue }
-            let answered = call.events.contains {
-                $0.statusCode != nil && $0.message.cseq?.number == key.cseqNumber
-                    && $0.message.cseq?.method.rawValue == key.cseqMethod
-                    && $0.source.address == first.destination.address
+            // The cheap tests first: CSeq is parsed from its header on each access.
+            let answered = call.events.contains { event in
+                guard event.statusCode != nil, event.source.address == first.destination.address,
+                    let cseq = event.message.cseq
+                else { return false }
+                return cseq.number == key.cseqNumber && cseq.method.rawValue == key.cseqMethod
             }
             guard !answered else { continue }
             // One unanswered copy at the very end of the capture is not evidence of anything.
