@@ -145,8 +145,8 @@ struct MediaTracker {
             )
             let audioClock = info.isTelephoneEvent || info.isComfortNoise || info.clockRate == 0 ? nil : info.clockRate
             self.rfc.add(
-                sequence: header.sequenceNumber, timestamp: header.timestamp, payloadType: pt, marker: header.marker,
-                arrivalMs: arrivalMs, audioClockRate: audioClock
+                arrivalNanoseconds: datagram.timestamp.nanosecondsSinceEpoch, sequence: header.sequenceNumber,
+                timestamp: header.timestamp, payloadType: pt, marker: header.marker, audioClockRate: audioClock
             )
             if info.isTelephoneEvent {
                 self.eventPackets += 1
