@@ -1,6 +1,6 @@
 /// A JSON value with ordered object keys, so reports come out in the order they are documented.
 /// Every `--json` output is written through it.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case object([(String, JSONValue)])
     case array([JSONValue])
     /// An array whose elements are built only as they are written, one at a time: a report of
