@@ -30,7 +30,7 @@ public struct CallRecord: Sendable {
     }
 
     /// The first request of the Call-ID (the INVITE for a call).
-    public var firstRequest: SIPEvent? { self.events.first { $0.message.request != nil } }
+    public var firstRequest: SIPEvent? { self.events.first { $0.isRequest } }
 
     /// The first INVITE of the Call-ID.
     public var firstInvite: SIPEvent? { self.events.first { $0.method == .invite } }
@@ -213,7 +213,7 @@ extension CallRecord {
         let hopCount = hopsByCSeq.values.map(\.count).max() ?? 0
 
         let challengesAnswered = self.events.filter {
-            $0.message.request != nil && !$0.isRetransmission
+            $0.isRequest && !$0.isRetransmission
                 && ($0.message.headers.contains(.authorization) || $0.message.headers.contains(.proxyAuthorization))
                 && ($0.method == .invite || $0.method == .register)
         }.count

@@ -388,10 +388,7 @@ struct RetransmissionKey: Hashable {
         let cseq = event.message.cseq
         self.cseqNumber = cseq?.number ?? 0
         self.cseqMethod = cseq?.method.rawValue ?? ""
-        switch event.message {
-        case .request(let request): self.kind = request.method.rawValue
-        case .response(let response): self.kind = String(response.statusCode)
-        }
+        self.kind = event.method?.rawValue ?? String(event.statusCode ?? 0)
         self.branch = event.message.topVia?.branch ?? ""
     }
 }

@@ -48,6 +48,14 @@ public struct SIPEvent: Sendable {
         self.destination = destination
         self.transport = transport
         self.box = MessageBox(message)
+        switch message {
+        case .request(let request):
+            self.method = request.method
+            self.statusCode = nil
+        case .response(let response):
+            self.method = nil
+            self.statusCode = response.statusCode
+        }
         self.isRetransmission = isRetransmission
         self.trailingBytes = trailingBytes
     }
@@ -63,11 +71,15 @@ public struct SIPEvent: Sendable {
         }
     }
 
-    /// The status code, for a response.
-    public var statusCode: Int? { self.message.response?.statusCode }
+    /// The status code, for a response (kept apart from the message: the rules ask for it, and the
+    /// method, of every event many times, and reading them from the message copies its parts).
+    public let statusCode: Int?
 
     /// The method, for a request.
-    public var method: SIPMethod? { self.message.request?.method }
+    public let method: SIPMethod?
+
+    /// The message is a request.
+    public var isRequest: Bool { self.method != nil }
 }
 
 /// The parsed message of a ``SIPEvent`` (immutable, so copies of the event can share it).

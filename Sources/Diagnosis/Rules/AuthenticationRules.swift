@@ -87,7 +87,7 @@ enum AuthenticationRules {
         }
         // A challenge that was never answered.
         if let last = lastChallenge, !reportedRejection {
-            let later = events.filter { $0.time >= last.event.time && $0.message.request != nil && Self.credentials(in: $0.message) != nil }
+            let later = events.filter { $0.time >= last.event.time && $0.isRequest && Self.credentials(in: $0.message) != nil }
             if later.isEmpty && call.finalResponse.map({ $0.frame == last.event.frame }) ?? true {
                 let realm = last.challenge.map { " for realm '\($0.realm)'" } ?? ""
                 findings.append(Finding(
@@ -106,8 +106,8 @@ enum AuthenticationRules {
     static func request(answeredBy response: SIPEvent, in events: ArraySlice<SIPEvent>) -> SIPEvent? {
         let cseq = response.message.cseq
         return events.last {
-            $0.message.request != nil && $0.message.cseq == cseq && $0.source.address == response.destination.address
-        } ?? events.last { $0.message.request != nil && $0.message.cseq == cseq }
+            $0.isRequest && $0.message.cseq == cseq && $0.source.address == response.destination.address
+        } ?? events.last { $0.isRequest && $0.message.cseq == cseq }
     }
 
     static func credentials(in message: SIPMessage) -> DigestCredentials? {

@@ -119,9 +119,9 @@ enum CodecRules {
     static func latestOffer(before event: SIPEvent, in call: CallRecord) -> SDPEntry? {
         call.sessionDescriptions.last {
             let carrier = call.events[$0.eventIndex]
-            return carrier.time <= event.time && carrier.message.request != nil
+            return carrier.time <= event.time && carrier.isRequest
                 && carrier.source.address == event.destination.address
-        } ?? call.sessionDescriptions.last { call.events[$0.eventIndex].message.request != nil }
+        } ?? call.sessionDescriptions.last { call.events[$0.eventIndex].isRequest }
     }
 
     /// "PCMU, PCMA, telephone-event" for the first audio stream.

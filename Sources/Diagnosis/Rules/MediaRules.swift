@@ -24,9 +24,9 @@ enum MediaRules {
                 let address = NetworkAddress(connection.address), let port = UInt16(exactly: audio.port)
             else { continue }
             let endpoint = Endpoint(address: address, port: port)
-            if event.message.request != nil && event.source.address == caller || event.message.response != nil && event.destination.address == caller {
+            if event.isRequest && event.source.address == caller || (event.statusCode != nil) && event.destination.address == caller {
                 // Sent by the caller's side (a request from it, or... a response to it comes from the callee).
-                if event.message.request != nil {
+                if event.isRequest {
                     plan.callerMedia = endpoint
                     plan.callerAnnouncedIn = event
                 } else {
@@ -34,7 +34,7 @@ enum MediaRules {
                     plan.calleeAnnouncedIn = event
                 }
             } else {
-                if event.message.request != nil {
+                if event.isRequest {
                     plan.calleeMedia = endpoint
                     plan.calleeAnnouncedIn = event
                 } else {

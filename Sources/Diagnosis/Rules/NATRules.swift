@@ -12,7 +12,7 @@ enum NATRules {
             let sourceClass = IPAddressClassifier.classify(event.source.address.description)
             guard !sourceClass.isNonRoutable || sourceClass == .documentation else { continue }
             var places: [(String, String)] = []  // (where, address)
-            if event.message.request != nil, let via = event.message.topVia {
+            if event.isRequest, let via = event.message.topVia {
                 places.append(("Via", via.host))
             }
             if let contacts = event.message.headers.contacts {
@@ -88,7 +88,7 @@ enum NATRules {
             break
         }
         var byKey: [String: SIPEvent] = [:]
-        for event in call.events where event.message.request != nil && !event.isRetransmission {
+        for event in call.events where event.isRequest && !event.isRetransmission {
             guard let branch = event.message.topVia?.branch, let cseq = event.message.cseq else { continue }
             let key = "\(branch) \(cseq)"
             guard let earlier = byKey[key] else {

@@ -53,7 +53,7 @@ enum TransactionRules {
         var findings: [Finding] = []
         var grouped: [RetransmissionKey: [SIPEvent]] = [:]
         var order: [RetransmissionKey] = []
-        for event in call.events where event.message.request != nil && event.method != .ack {
+        for event in call.events where event.isRequest && event.method != .ack {
             let key = RetransmissionKey(event)
             if grouped[key] == nil { order.append(key) }
             grouped[key, default: []].append(event)
