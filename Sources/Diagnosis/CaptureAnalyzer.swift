@@ -389,7 +389,7 @@ struct RetransmissionKey: Hashable {
         self.cseqNumber = cseq?.number ?? 0
         self.cseqMethod = cseq?.method.rawValue ?? ""
         self.kind = event.method?.rawValue ?? String(event.statusCode ?? 0)
-        self.branch = event.message.topVia?.branch ?? ""
+        self.branch = event.topVia?.branch ?? ""
     }
 }
 

@@ -78,6 +78,9 @@ public struct SIPEvent: Sendable {
     /// The method, for a request.
     public let method: SIPMethod?
 
+    /// The message's first Via header, parsed (nil when it has none or it does not parse).
+    public var topVia: SIPVia? { self.box.topVia }
+
     /// The message is a request.
     public var isRequest: Bool { self.method != nil }
 }
@@ -85,7 +88,12 @@ public struct SIPEvent: Sendable {
 /// The parsed message of a ``SIPEvent`` (immutable, so copies of the event can share it).
 final class MessageBox: Sendable {
     let message: SIPMessage
-    init(_ message: SIPMessage) { self.message = message }
+    /// The first Via, parsed once: retransmission matching and several rules read it.
+    let topVia: SIPVia?
+    init(_ message: SIPMessage) {
+        self.message = message
+        self.topVia = message.topVia
+    }
 }
 
 /// A quick test on the first bytes of a payload: does it start like a SIP message?

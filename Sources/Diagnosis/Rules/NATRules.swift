@@ -12,7 +12,7 @@ enum NATRules {
             let sourceClass = IPAddressClassifier.classify(event.source.address.description)
             guard !sourceClass.isNonRoutable || sourceClass == .documentation else { continue }
             var places: [(String, String)] = []  // (where, address)
-            if event.isRequest, let via = event.message.topVia {
+            if event.isRequest, let via = event.topVia {
                 places.append(("Via", via.host))
             }
             if let contacts = event.message.headers.contacts {
@@ -48,8 +48,8 @@ enum NATRules {
             }
         }
         // Via received/rport on responses: the public address the server saw.
-        if let response = call.events.first(where: { $0.statusCode != nil && $0.message.topVia?.received != nil }),
-            let via = response.message.topVia, let received = via.received
+        if let response = call.events.first(where: { $0.statusCode != nil && $0.topVia?.received != nil }),
+            let via = response.topVia, let received = via.received
         {
             var seen = received
             var portDiffers = false
@@ -89,7 +89,7 @@ enum NATRules {
         }
         var byKey: [String: SIPEvent] = [:]
         for event in call.events where event.isRequest && !event.isRetransmission {
-            guard let branch = event.message.topVia?.branch, let cseq = event.message.cseq else { continue }
+            guard let branch = event.topVia?.branch, let cseq = event.message.cseq else { continue }
             let key = "\(branch) \(cseq)"
             guard let earlier = byKey[key] else {
                 byKey[key] = event
