@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiptoolCLITests",
-            dependencies: ["SiptoolCLI", "SIPMessages", "SDP", "PcapIO", "RTP"],
+            dependencies: ["SiptoolCLI", "SiptoolRuntime", "SIPMessages", "SDP", "PcapIO", "RTP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

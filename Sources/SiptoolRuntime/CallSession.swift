@@ -199,7 +199,7 @@ public final class CallSession: @unchecked Sendable {
         let box = LateBound<CallSession>()
         return SIPClientTransport.open(
             options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls,
-            on: loop, connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
+            on: loop, connectUDP: options.connectUDP, onError: { error in box.whenBound { $0.transportError(error) } }
         ) { message, bytes, source in
             box.value?.receiveSIP(message, bytes: bytes, from: source)
         }
@@ -208,8 +208,8 @@ public final class CallSession: @unchecked Sendable {
                 .flatMapError { error in sip.close().flatMapThrowing { throw error } }
                 .flatMap { media in
                     let session = CallSession(loop: loop, options: options, log: log, server: server, sip: sip, media: media, localHost: localHost)
-                    box.value = session
                     session.begin()
+                    box.bind(session)
                     return session.promise.futureResult.keepingAlive(session)
                 }
         }

@@ -87,12 +87,12 @@ public final class OptionsSession: @unchecked Sendable {
         let box = LateBound<OptionsSession>()
         return SIPClientTransport.open(
             options.transport, localHost: localHost, localPort: 0, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls, on: loop,
-            connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
+            connectUDP: options.connectUDP, onError: { error in box.whenBound { $0.transportError(error) } }
         ) { message, _, _ in box.value?.receive(message) }
             .flatMap { sip in
                 let session = OptionsSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost)
-                box.value = session
                 session.next()
+                box.bind(session)
                 session.poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
                     if Interrupt.requested, !session.finished {
                         session.outcome.interrupted = true

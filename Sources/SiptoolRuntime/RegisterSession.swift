@@ -106,12 +106,12 @@ public final class RegisterSession: @unchecked Sendable {
         let box = LateBound<RegisterSession>()
         return SIPClientTransport.open(
             options.transport, localHost: localHost, localPort: options.localPort, server: server, serverName: options.tls.serverName ?? options.serverHost, tls: options.tls, on: loop,
-            connectUDP: options.connectUDP, onError: { error in box.value?.transportError(error) }
+            connectUDP: options.connectUDP, onError: { error in box.whenBound { $0.transportError(error) } }
         ) { message, bytes, source in box.value?.receive(message, bytes: bytes, from: source) }
         .flatMap { sip in
             let session = RegisterSession(loop: loop, options: options, server: server, sip: sip, localHost: localHost, log: log)
-            box.value = session
             session.begin()
+            box.bind(session)
             return session.promise.futureResult.keepingAlive(session)
         }
     }

@@ -94,23 +94,27 @@ public final class SIPClientTransport: @unchecked Sendable {
                     handshake.fail(error)
                     return loop.makeFailedFuture(RuntimeError(.network, "cannot connect over \(kind.rawValue) to \(peer): \(error)"))
                 }
-                .flatMap { channel -> EventLoopFuture<Channel> in
+                .flatMapThrowing { channel -> (Channel, SocketAddress) in
+                    // Read while the connection is surely open: a TLS server that refuses the
+                    // client's certificate closes it right after the handshake, and a closed
+                    // channel has no local address (the session then reports the TLS alert).
+                    guard let local = channel.localAddress else { throw RuntimeError(.network, "the \(kind.rawValue) connection has no local address") }
+                    return (channel, local)
+                }
+                .flatMap { channel, local -> EventLoopFuture<SIPClientTransport> in
+                    let transport = SIPClientTransport(kind: kind, localAddress: local, server: server, udp: nil, tcp: channel)
                     guard context != nil else {
                         handshake.succeed()
-                        return loop.makeSucceededFuture(channel)
+                        return loop.makeSucceededFuture(transport)
                     }
                     let timeout = loop.scheduleTask(in: .seconds(5)) { handshake.fail(SIPTLS.HandshakeTimeout()) }
                     return handshake.futureResult
                         .always { _ in timeout.cancel() }
-                        .map { channel }
+                        .map { transport }
                         .flatMapError { error in
                             channel.close(promise: nil)
                             return loop.makeFailedFuture(RuntimeError(.network, SIPTLS.handshakeFailure(error, peer: peer)))
                         }
-                }
-                .flatMapThrowing { channel in
-                    guard let local = channel.localAddress else { throw RuntimeError(.network, "the \(kind.rawValue) connection has no local address") }
-                    return SIPClientTransport(kind: kind, localAddress: local, server: server, udp: nil, tcp: channel)
                 }
         }
     }
