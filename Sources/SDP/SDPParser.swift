@@ -433,21 +433,13 @@ struct SDPParser {
         let addressType = String(fields[1])
         // "IP4" or "IP6" in any case, compared on bytes (uppercased() is Unicode case mapping).
         let type = Array(addressType.utf8)
-        let isIP4 = type.count == 3 && type[0] | 0x20 == UInt8(ascii: "i") && type[1] | 0x20 == UInt8(ascii: "p") && type[2] == UInt8(ascii: "4")
-        let isIP6 = type.count == 3 && type[0] | 0x20 == UInt8(ascii: "i") && type[1] | 0x20 == UInt8(ascii: "p") && type[2] == UInt8(ascii: "6")
-        guard isIP4 || isIP6 else {
+        let isIP = type.count == 3 && type[0] | 0x20 == UInt8(ascii: "i") && type[1] | 0x20 == UInt8(ascii: "p")
+        guard isIP && (type[2] == UInt8(ascii: "4") || type[2] == UInt8(ascii: "6")) else {
             return SDPConnection(networkType: String(fields[0]), addressType: addressType, address: String(fields[2]))
         }
-        let upper = isIP4 ? "IP4" : "IP6"
-        guard fields[2].utf8.contains(UInt8(ascii: "/")) else {
-            // No TTL or count: the common unicast case.
-            guard !fields[2].isEmpty else {
-                throw SDPParseError(.malformedConnection, line: line, excerpt: self.excerpt,
-                                    reason: "connection address suffixes must be /<ttl>[/<count>] (IP4) or /<count> (IP6)")
-            }
-            return SDPConnection(networkType: String(fields[0]), addressType: addressType, address: String(fields[2]))
-        }
-        let parts = fields[2].split(separator: "/", omittingEmptySubsequences: false)
+        let upper = type[2] == UInt8(ascii: "4") ? "IP4" : "IP6"
+        // Split only an address with a /ttl or /count (most have neither).
+        let parts = fields[2].utf8.contains(UInt8(ascii: "/")) ? fields[2].split(separator: "/", omittingEmptySubsequences: false) : [fields[2]]
         let suffixes = parts.dropFirst().map { SDPText.boundedInt($0) }
         // RFC 8866 §5.7: IP4 multicast is <address>/<ttl>[/<count>]; IP6 is <address>[/<count>].
         let maximumSuffixes = upper == "IP4" ? 2 : 1
