@@ -48,14 +48,6 @@ public struct SIPEvent: Sendable {
         self.destination = destination
         self.transport = transport
         self.box = MessageBox(message)
-        switch message {
-        case .request(let request):
-            self.method = request.method
-            self.statusCode = nil
-        case .response(let response):
-            self.method = nil
-            self.statusCode = response.statusCode
-        }
         self.isRetransmission = isRetransmission
         self.trailingBytes = trailingBytes
     }
@@ -71,12 +63,11 @@ public struct SIPEvent: Sendable {
         }
     }
 
-    /// The status code, for a response (kept apart from the message: the rules ask for it, and the
-    /// method, of every event many times, and reading them from the message copies its parts).
-    public let statusCode: Int?
+    /// The status code, for a response.
+    public var statusCode: Int? { self.box.statusCode }
 
     /// The method, for a request.
-    public let method: SIPMethod?
+    public var method: SIPMethod? { self.box.method }
 
     /// The message's first Via header, parsed (nil when it has none or it does not parse).
     public var topVia: SIPVia? { self.box.topVia }
@@ -85,13 +76,25 @@ public struct SIPEvent: Sendable {
     public var isRequest: Bool { self.method != nil }
 }
 
-/// The parsed message of a ``SIPEvent`` (immutable, so copies of the event can share it).
+/// The parsed message of a ``SIPEvent`` (immutable, so copies of the event can share it), with
+/// what the rules read from it many times per event, derived once: reading these from the message
+/// copies its parts, and the Via is parsed on each access.
 final class MessageBox: Sendable {
     let message: SIPMessage
-    /// The first Via, parsed once: retransmission matching and several rules read it.
+    let method: SIPMethod?
+    let statusCode: Int?
     let topVia: SIPVia?
+
     init(_ message: SIPMessage) {
         self.message = message
+        switch message {
+        case .request(let request):
+            self.method = request.method
+            self.statusCode = nil
+        case .response(let response):
+            self.method = nil
+            self.statusCode = response.statusCode
+        }
         self.topVia = message.topVia
     }
 }
